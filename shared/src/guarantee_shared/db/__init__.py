@@ -1,0 +1,1 @@
+"""PostgreSQL through SQLAlchemy 2 async and asyncpg."""

@@ -1,0 +1,1 @@
+"""HTTP plumbing every service installs the same way."""

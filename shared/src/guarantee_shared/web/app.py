@@ -1,0 +1,48 @@
+"""The parts of a FastAPI app that every service builds the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from fastapi import FastAPI
+
+from guarantee_shared.logging import configure_logging
+from guarantee_shared.settings import ServiceSettings
+from guarantee_shared.web.auth import TokenVerifier
+from guarantee_shared.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from guarantee_shared.web.probes import ReadinessCheck, probes_router
+from guarantee_shared.web.problems import install_problem_handlers
+from guarantee_shared.web.routing import DecimalJSONRoute
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def build_app(
+    settings: ServiceSettings,
+    *,
+    service: str,
+    title: str,
+    version: str,
+    description: str,
+    lifespan: Lifespan | None = None,
+    readiness: dict[str, ReadinessCheck] | None = None,
+    body_limit_overrides: dict[str, int] | None = None,
+) -> FastAPI:
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        lifespan=lifespan,
+    )
+    app.router.route_class = DecimalJSONRoute
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(settings)
+    install_problem_handlers(app)
+    app.include_router(probes_router(readiness or {}))
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=body_limit_overrides
+    )
+    app.add_middleware(RequestContextMiddleware, service=service)
+    return app

@@ -1,0 +1,112 @@
+"""Bearer JWT auth with scopes: HS256 with a shared secret, or RS256 keys from a JWKS URL."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import jwt
+from anyio import to_thread
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from guarantee_shared.errors import Forbidden, Unauthorized
+from guarantee_shared.settings import ServiceSettings
+
+ADMIN_SCOPE = "admin"
+SCOPES = (
+    "customers:read",
+    "customers:write",
+    "contracts:read",
+    "contracts:write",
+    "pii:read",
+    "portfolio:read",
+    "ratings:read",
+    "ratings:score",
+    "alerts:read",
+    "alerts:write",
+    ADMIN_SCOPE,
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    sub: str
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    def has(self, scope: str) -> bool:
+        return ADMIN_SCOPE in self.scopes or scope in self.scopes
+
+
+class TokenVerifier:
+    """Verifies a bearer token and returns its principal; raises 401 on anything wrong."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._secret = settings.auth_jwt_secret.get_secret_value()
+        self._jwks = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, lifespan=300) if (
+            settings.auth_jwks_url
+        ) else None
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            if self._jwks is not None:
+                jwks = self._jwks
+                key: Any = (await to_thread.run_sync(jwks.get_signing_key_from_jwt, token)).key
+                algorithms = ["RS256"]
+            else:
+                key, algorithms = self._secret, ["HS256"]
+            claims = jwt.decode(
+                token, key, algorithms=algorithms, options={"require": ["exp", "sub"]}, leeway=30
+            )
+        except jwt.PyJWKClientError as exc:
+            raise Unauthorized(f"The token's signing key could not be found: {exc}") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"The bearer token is not valid: {exc}") from exc
+        scope = claims.get("scope", "")
+        if not isinstance(scope, str) or not isinstance(claims.get("sub"), str):
+            raise Unauthorized("The bearer token's sub and scope claims must be strings")
+        return Principal(sub=claims["sub"], scopes=frozenset(scope.split()))
+
+
+def issue_token(
+    secret: str, *, sub: str, scopes: list[str] | tuple[str, ...], ttl_s: int = 3600
+) -> str:
+    """An HS256 token for development, tests and the demo (never used by production code paths)."""
+    now = int(time.time())
+    return jwt.encode(
+        {"sub": sub, "scope": " ".join(scopes), "iat": now, "exp": now + ttl_s},
+        secret,
+        algorithm="HS256",
+    )
+
+
+_bearer = HTTPBearer(auto_error=False, description="JWT with `sub`, `scope` and `exp` claims")
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("A bearer token is required")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    principal = await verifier.verify(credentials.credentials)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require(*scopes: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency that needs every one of ``scopes`` (``admin`` implies all)."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        missing = [s for s in scopes if not principal.has(s)]
+        if missing:
+            raise Forbidden(f"The token lacks the scope {' '.join(missing)}", missing_scopes=missing)
+        return principal
+
+    return check
