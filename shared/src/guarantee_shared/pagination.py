@@ -29,13 +29,23 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, *, arity: int) -> list[Any]:
-    """Decode a cursor made by :func:`encode_cursor`; anything else is a 422 on ``cursor``."""
+def bad_cursor() -> InvalidInput:
+    return InvalidInput("cursor is not one this service issued", loc=["query", "cursor"])
+
+
+def decode_cursor(cursor: str, *, types: tuple[type, ...]) -> list[Any]:
+    """Decode a cursor made by :func:`encode_cursor` whose values have ``types``.
+
+    ``None`` is allowed in any position (a nullable sort key). Anything else is a 422.
+    """
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("cursor is not one this service issued", loc=["query", "cursor"]) from exc
-    if not isinstance(values, list) or len(values) != arity:
-        raise InvalidInput("cursor is not one this service issued", loc=["query", "cursor"])
+        raise bad_cursor() from exc
+    if not isinstance(values, list) or len(values) != len(types):
+        raise bad_cursor()
+    for value, kind in zip(values, types, strict=True):
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise bad_cursor()
     return values

@@ -1,0 +1,41 @@
+# Every target honours the variables of ARCHITECTURE.md (DATABASE_URL, ports, AUTH_*, ...).
+# With no DATABASE_URL an embedded PostgreSQL (pgserver) runs with its data under .data/.
+SHELL := /bin/bash
+UV ?= uv
+PYTEST_WORKERS ?= auto
+
+.PHONY: sync run run-customer-api run-rating-engine run-alerting migrate test lint format bench
+
+sync:
+	@$(UV) sync --all-packages --frozen --quiet
+
+run: sync
+	$(UV) run --frozen python scripts/run.py all
+
+run-customer-api: sync
+	$(UV) run --frozen python scripts/run.py customer-api
+
+run-rating-engine: sync
+	$(UV) run --frozen python scripts/run.py rating-engine
+
+run-alerting: sync
+	$(UV) run --frozen python scripts/run.py alerting
+
+migrate: sync
+	$(UV) run --frozen python scripts/run.py migrate
+
+test: sync
+	$(UV) run --frozen pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+lint: sync
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy shared/src services/customer-api/src
+	$(UV) run --frozen lint-imports
+
+format: sync
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
+
+bench: sync
+	$(UV) run --frozen python bench/run.py

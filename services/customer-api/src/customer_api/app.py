@@ -1,0 +1,90 @@
+"""create_app(settings): the customer-api application. No import-time side effects."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from anyio import to_thread
+from fastapi import FastAPI, Request
+
+from guarantee_shared.db.embedded import resolve_database_url
+from guarantee_shared.db.engine import create_engine, create_sessionmaker
+from guarantee_shared.db.migrations import pending_reason
+from guarantee_shared.logging import get_logger
+from guarantee_shared.web.app import build_app
+
+from customer_api import __version__
+from customer_api.audit.router import router as audit_router
+from customer_api.common.idempotency import purge_expired_keys
+from customer_api.contracts.router import router as contracts_router
+from customer_api.customers.router import router as customers_router
+from customer_api.facts.router import router as facts_router
+from customer_api.migrate import SCRIPT_LOCATION
+from customer_api.models import SCHEMA
+from customer_api.portfolio.router import router as portfolio_router
+from customer_api.settings import CustomerApiSettings
+
+log = get_logger(__name__)
+
+DESCRIPTION = """
+Customer records of a financing-guarantee company (融资担保客户梳理): profiles, financial
+statements, credit events, guarantee contracts with their event ledger and collateral, portfolio
+indicators and regulatory figures, and the audit log.
+
+Errors are RFC 9457 problem+json. Money is a decimal string with two fraction digits.
+Lists are keyset-paginated (`limit`, `cursor` → `next_cursor`). Writes to an existing resource
+need `If-Match` with its `ETag`; creating `POST`s accept `Idempotency-Key`.
+"""
+
+
+async def _database_ready(request: Request) -> str | None:
+    return await pending_reason(request.app.state.engine, SCRIPT_LOCATION, SCHEMA)
+
+
+async def _purge_loop(app: FastAPI, settings: CustomerApiSettings) -> None:
+    while True:
+        try:
+            async with app.state.sessionmaker() as session, session.begin():
+                await purge_expired_keys(session, ttl_hours=settings.idempotency_ttl_hours)
+        except Exception:  # the purge is housekeeping; a failed round is retried next hour
+            log.exception("idempotency_purge_failed")
+        await asyncio.sleep(3600)
+
+
+def create_app(settings: CustomerApiSettings | None = None) -> FastAPI:
+    settings = settings or CustomerApiSettings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = await to_thread.run_sync(
+            resolve_database_url, settings.database_url, settings.data_dir
+        )
+        app.state.engine = create_engine(url, application_name="customer-api")
+        app.state.sessionmaker = create_sessionmaker(app.state.engine)
+        purge = asyncio.create_task(_purge_loop(app, settings))
+        log.info("customer_api_started", port=settings.customer_api_port)
+        try:
+            yield
+        finally:
+            purge.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purge
+            await app.state.engine.dispose()
+
+    app = build_app(
+        settings,
+        service="customer-api",
+        title="customer-api",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        readiness={"database": _database_ready},
+    )
+    app.include_router(customers_router)
+    app.include_router(facts_router)
+    app.include_router(contracts_router)
+    app.include_router(portfolio_router)
+    app.include_router(audit_router)
+    return app

@@ -1,0 +1,1 @@
+"""HTTP conventions every customer-api route shares: ETags, idempotency, responses."""

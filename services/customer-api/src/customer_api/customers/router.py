@@ -1,0 +1,169 @@
+"""/v1/customers: thin handlers over customers.service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Body, Path, Query
+from fastapi.responses import Response
+
+from guarantee_shared.identifiers import mask_id_number
+from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.web.auth import Principal
+from guarantee_shared.web.routing import api_router
+
+from customer_api.common.http import CursorQuery, IfMatchDep, LimitQuery, json_response
+from customer_api.common.idempotency import IdempotencyDep
+from customer_api.common.patch import apply_patch
+from customer_api.customers import service
+from customer_api.customers.schemas import (
+    CustomerClass,
+    CustomerFields,
+    CustomerOut,
+    CustomerSort,
+    CustomerStatus,
+    RiskTier,
+    SizeClass,
+)
+from customer_api.deps import CustomersRead, CustomersWrite, SessionDep, SettingsDep
+from customer_api.models import Customer
+
+router = api_router(prefix="/v1/customers", tags=["customers"])
+
+_MERGE_PATCH_DOC: dict[str, Any] = {
+    "requestBody": {
+        "content": {
+            "application/merge-patch+json": {"schema": {"$ref": "#/components/schemas/CustomerFields"}},
+            "application/json": {"schema": {"$ref": "#/components/schemas/CustomerFields"}},
+        },
+        "required": True,
+    }
+}
+
+
+def present(customer: Customer, principal: Principal) -> CustomerOut:
+    """The customer as this caller may see it: ID numbers masked without pii:read."""
+    out = CustomerOut.model_validate(customer)
+    if out.legal_representative_id_number and not principal.has("pii:read"):
+        out.legal_representative_id_number = mask_id_number(out.legal_representative_id_number)
+    return out
+
+
+def _respond(customer: Customer, principal: Principal, *, status_code: int = 200) -> Response:
+    location = f"/v1/customers/{customer.id}" if status_code == 201 else None
+    return json_response(
+        present(customer, principal), status_code=status_code, version=customer.version,
+        location=location,
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=CustomerOut,
+    summary="Create a customer",
+    responses={409: {"description": "The credit code exists; the problem names `existing_id`"}},
+)
+async def create_customer(
+    body: CustomerFields,
+    session: SessionDep,
+    principal: CustomersWrite,
+    settings: SettingsDep,
+    idempotency: IdempotencyDep,
+) -> Response:
+    if (replayed := await idempotency.replay(body)) is not None:
+        return replayed
+    customer = await service.create(
+        session, body, actor=principal.sub, allowlist=settings.uscc_allowlist
+    )
+    return await idempotency.remember(_respond(customer, principal, status_code=201))
+
+
+@router.get("", response_model=Page[CustomerOut], summary="List customers")
+async def list_customers(
+    session: SessionDep,
+    principal: CustomersRead,
+    customer_class: CustomerClass | None = None,
+    risk_tier: RiskTier | None = None,
+    size_class: SizeClass | None = None,
+    industry_section: Annotated[str | None, Query(pattern=r"^[A-T]$")] = None,
+    status: CustomerStatus | None = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100, description="Name or credit code contains")] = None,
+    review_due_before: date | None = None,
+    sort: CustomerSort = CustomerSort.created_at,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[CustomerOut]:
+    rows, next_cursor = await service.list_customers(
+        session,
+        customer_class=customer_class,
+        risk_tier=risk_tier,
+        size_class=size_class,
+        industry_section=industry_section,
+        status=status,
+        q=q,
+        review_due_before=review_due_before,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page[CustomerOut](items=[present(c, principal) for c in rows], next_cursor=next_cursor)
+
+
+@router.get(
+    "/by-credit-code/{credit_code}", response_model=CustomerOut, summary="Find by credit code"
+)
+async def get_by_credit_code(
+    credit_code: Annotated[str, Path(max_length=40)], session: SessionDep, principal: CustomersRead
+) -> Response:
+    return _respond(await service.get_by_credit_code(session, credit_code), principal)
+
+
+@router.get("/{customer_id}", response_model=CustomerOut, summary="One customer")
+async def get_customer(
+    customer_id: uuid.UUID, session: SessionDep, principal: CustomersRead
+) -> Response:
+    return _respond(await service.get(session, customer_id), principal)
+
+
+@router.patch(
+    "/{customer_id}",
+    response_model=CustomerOut,
+    summary="Change a customer (JSON merge patch, If-Match)",
+    openapi_extra=_MERGE_PATCH_DOC,
+)
+async def patch_customer(
+    customer_id: uuid.UUID,
+    patch: Annotated[dict[str, Any], Body(media_type="application/merge-patch+json")],
+    session: SessionDep,
+    principal: CustomersWrite,
+    settings: SettingsDep,
+    expected_version: IfMatchDep,
+) -> Response:
+    customer = await service.get(session, customer_id, for_update=True)
+    fields = apply_patch(CustomerFields, service.client_fields(customer), patch)
+    customer = await service.update(
+        session, customer, fields, actor=principal.sub, expected_version=expected_version,
+        allowlist=settings.uscc_allowlist,
+    )
+    return _respond(customer, principal)
+
+
+@router.delete(
+    "/{customer_id}",
+    response_model=CustomerOut,
+    summary="Deactivate a customer (If-Match); 409 while it has contracts not closed",
+)
+async def delete_customer(
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    principal: CustomersWrite,
+    expected_version: IfMatchDep,
+) -> Response:
+    customer = await service.get(session, customer_id, for_update=True)
+    customer = await service.deactivate(
+        session, customer, actor=principal.sub, expected_version=expected_version
+    )
+    return _respond(customer, principal)

@@ -1,0 +1,168 @@
+"""Customer profile models at the HTTP boundary."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from guarantee_shared.identifiers import (
+    USCC_ALPHABET,
+    id_number_problem,
+    industry_problem,
+    normalise,
+)
+from guarantee_shared.types import Money, MoneyOut
+
+
+class CustomerStatus(StrEnum):
+    active = "active"
+    inactive = "inactive"
+
+
+class SizeClass(StrEnum):
+    large = "large"
+    medium = "medium"
+    small = "small"
+    micro = "micro"
+    unknown = "unknown"
+
+
+class CustomerClass(StrEnum):
+    premium = "premium"
+    general = "general"
+    high_risk = "high_risk"
+
+
+class RiskTier(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+def _normalised(value: object) -> object:
+    return normalise(value) if isinstance(value, str) else value
+
+
+def _uscc_shape(value: str) -> str:
+    # The check character is verified by the service, which knows the configured allow-list.
+    if len(value) != 18 or any(c not in USCC_ALPHABET for c in value):
+        raise ValueError(
+            "a unified social credit code is 18 characters from 0-9 and A-Y without I, O, S, V, Z"
+        )
+    return value
+
+
+def _id_number(value: str) -> str:
+    problem = id_number_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _industry(value: str) -> str:
+    problem = industry_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+CreditCode = Annotated[str, BeforeValidator(_normalised), AfterValidator(_uscc_shape)]
+IdNumber = Annotated[str, BeforeValidator(_normalised), AfterValidator(_id_number)]
+IndustryCode = Annotated[str, BeforeValidator(_normalised), AfterValidator(_industry)]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text100 | None = None
+    phone: Annotated[str, StringConstraints(pattern=r"^[0-9+\-() ]{5,30}$")] | None = None
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=200)] | None = (
+        None
+    )
+    address: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class CustomerFields(BaseModel):
+    """The fields a client writes (POST body; PATCH merges into these)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text200
+    credit_code: CreditCode = Field(description="统一社会信用代码, GB 32100-2015 check verified")
+    legal_representative: Text100 | None = None
+    legal_representative_id_number: IdNumber | None = Field(
+        default=None, description="GB 11643; masked in responses without the pii:read scope"
+    )
+    registered_capital: Money | None = None
+    established_on: date | None = None
+    industry_code: IndustryCode | None = Field(
+        default=None, description="GB/T 4754-2017: section letter, optionally 2-4 digits"
+    )
+    main_business: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    region_code: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] | None = Field(
+        default=None, description="GB/T 2260 six-digit region code"
+    )
+    cooperation_since: date | None = None
+    related_group: Text200 | None = None
+    contact: Contact | None = None
+    status: CustomerStatus = CustomerStatus.active
+
+
+class CustomerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    credit_code: str
+    legal_representative: str | None
+    legal_representative_id_number: str | None
+    registered_capital: MoneyOut | None
+    established_on: date | None
+    industry_code: str | None
+    industry_section: str | None
+    main_business: str | None
+    employees: int | None
+    region_code: str | None
+    cooperation_since: date | None
+    related_group: str | None
+    contact: Contact | None
+    status: CustomerStatus
+    size_class: SizeClass | None
+    customer_class: CustomerClass | None
+    risk_tier: RiskTier | None
+    credit_grade: str | None
+    score: float | None
+    rated_at: datetime | None
+    model_version: str | None
+    last_verified_at: datetime | None
+    next_review_due: date | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerSort(StrEnum):
+    name = "name"
+    score = "score"
+    score_desc = "-score"
+    created_at = "created_at"
+    created_at_desc = "-created_at"
+
+
+__all__ = [
+    "CreditCode",
+    "CustomerClass",
+    "CustomerFields",
+    "CustomerOut",
+    "CustomerSort",
+    "CustomerStatus",
+    "RiskTier",
+    "SizeClass",
+]

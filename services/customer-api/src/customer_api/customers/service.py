@@ -1,0 +1,250 @@
+"""Customer rules: identity checks, create, patch, deactivate, list. Services flush, never commit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guarantee_shared.errors import Conflict, InvalidInput, NotFound
+from guarantee_shared.identifiers import normalise, uscc_problem
+from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+
+from customer_api.audit.service import record
+from customer_api.common.http import check_version
+from customer_api.customers.schemas import CustomerFields, CustomerOut, CustomerSort
+from customer_api.models import Contract, Customer
+
+FINISHED_CONTRACT_STATUSES = ("closed", "written_off")
+
+
+def check_credit_code(code: str, *, allowlist: frozenset[str]) -> None:
+    problem = uscc_problem(code)
+    if problem and code not in allowlist:
+        raise InvalidInput(
+            f"credit_code {code}: {problem}", loc=["body", "credit_code"], kind="credit_code"
+        )
+
+
+def snapshot(customer: Customer) -> dict[str, Any]:
+    """The JSON form stored in the audit log (unmasked; masked on read without pii:read)."""
+    return CustomerOut.model_validate(customer).model_dump(mode="json")
+
+
+def _apply(customer: Customer, fields: CustomerFields) -> None:
+    data = fields.model_dump(mode="python")
+    data["contact"] = fields.contact.model_dump(mode="json", exclude_none=True) if fields.contact else None
+    for name, value in data.items():
+        setattr(customer, name, value)
+    customer.industry_section = fields.industry_code[0] if fields.industry_code else None
+
+
+async def get(session: AsyncSession, customer_id: uuid.UUID, *, for_update: bool = False) -> Customer:
+    query = select(Customer).where(Customer.id == customer_id)
+    if for_update:
+        query = query.with_for_update()
+    customer = await session.scalar(query)
+    if customer is None:
+        raise NotFound(f"No customer with id {customer_id}")
+    return customer
+
+
+async def get_by_credit_code(session: AsyncSession, credit_code: str) -> Customer:
+    code = normalise(credit_code)
+    customer = await session.scalar(select(Customer).where(Customer.credit_code == code))
+    if customer is None:
+        raise NotFound(f"No customer with credit code {code}")
+    return customer
+
+
+async def _existing_id(session: AsyncSession, credit_code: str) -> uuid.UUID | None:
+    return await session.scalar(select(Customer.id).where(Customer.credit_code == credit_code))
+
+
+def _duplicate(credit_code: str, existing: uuid.UUID | None) -> Conflict:
+    return Conflict(
+        f"A customer with credit code {credit_code} already exists",
+        existing_id=str(existing) if existing else None,
+    )
+
+
+async def create(
+    session: AsyncSession, fields: CustomerFields, *, actor: str, allowlist: frozenset[str]
+) -> Customer:
+    check_credit_code(fields.credit_code, allowlist=allowlist)
+    existing = await _existing_id(session, fields.credit_code)
+    if existing is not None:
+        raise _duplicate(fields.credit_code, existing)
+    customer = Customer(id=uuid.uuid4(), version=1)
+    _apply(customer, fields)
+    session.add(customer)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # a concurrent create with the same code won the race
+        raise _duplicate(fields.credit_code, None) from exc
+    await session.refresh(customer)
+    await record(
+        session, actor=actor, action="create", entity_type="customer", entity_id=customer.id,
+        before=None, after=snapshot(customer),
+    )
+    return customer
+
+
+def client_fields(customer: Customer) -> dict[str, Any]:
+    """The current client-written fields, as a merge patch sees them."""
+    data = snapshot(customer)
+    return {k: v for k, v in data.items() if k in CustomerFields.model_fields and v is not None}
+
+
+async def update(
+    session: AsyncSession,
+    customer: Customer,
+    fields: CustomerFields,
+    *,
+    actor: str,
+    expected_version: int,
+    allowlist: frozenset[str],
+) -> Customer:
+    check_version(current=customer.version, expected=expected_version)
+    if fields.credit_code != customer.credit_code:
+        check_credit_code(fields.credit_code, allowlist=allowlist)
+        existing = await _existing_id(session, fields.credit_code)
+        if existing is not None:
+            raise _duplicate(fields.credit_code, existing)
+    if fields.status == "inactive" and customer.status == "active":
+        await _ensure_no_open_contracts(session, customer.id)
+    before = snapshot(customer)
+    _apply(customer, fields)
+    customer.version += 1
+    customer.updated_at = func.now()  # type: ignore[assignment]
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise _duplicate(fields.credit_code, None) from exc
+    await session.refresh(customer)
+    await record(
+        session, actor=actor, action="update", entity_type="customer", entity_id=customer.id,
+        before=before, after=snapshot(customer),
+    )
+    return customer
+
+
+async def _ensure_no_open_contracts(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    open_count = await session.scalar(
+        select(func.count())
+        .select_from(Contract)
+        .where(
+            Contract.customer_id == customer_id,
+            Contract.status.not_in(FINISHED_CONTRACT_STATUSES),
+        )
+    )
+    if open_count:
+        raise Conflict(
+            f"The customer has {open_count} contract(s) not closed; close them first",
+            open_contracts=open_count,
+        )
+
+
+async def deactivate(
+    session: AsyncSession, customer: Customer, *, actor: str, expected_version: int
+) -> Customer:
+    check_version(current=customer.version, expected=expected_version)
+    await _ensure_no_open_contracts(session, customer.id)
+    before = snapshot(customer)
+    customer.status = "inactive"
+    customer.version += 1
+    customer.updated_at = func.now()  # type: ignore[assignment]
+    await session.flush()
+    await session.refresh(customer)
+    await record(
+        session, actor=actor, action="deactivate", entity_type="customer", entity_id=customer.id,
+        before=before, after=snapshot(customer),
+    )
+    return customer
+
+
+def _sort_key(sort: CustomerSort) -> tuple[ColumnElement[Any], bool, type]:
+    """(expression, descending, cursor value type)."""
+    if sort in (CustomerSort.score, CustomerSort.score_desc):
+        # Unrated customers sort as -1 so the keyset never compares with NULL.
+        return func.coalesce(Customer.score, -1), sort is CustomerSort.score_desc, str
+    if sort is CustomerSort.name:
+        return Customer.name, False, str
+    return Customer.created_at, sort is CustomerSort.created_at_desc, str
+
+
+def _cursor_value(sort: CustomerSort, raw: str) -> Any:
+    try:
+        if sort in (CustomerSort.score, CustomerSort.score_desc):
+            return Decimal(raw)
+        if sort in (CustomerSort.created_at, CustomerSort.created_at_desc):
+            from datetime import datetime
+
+            return datetime.fromisoformat(raw)
+    except (InvalidOperation, ValueError) as exc:
+        raise bad_cursor() from exc
+    return raw
+
+
+async def list_customers(
+    session: AsyncSession,
+    *,
+    customer_class: str | None,
+    risk_tier: str | None,
+    size_class: str | None,
+    industry_section: str | None,
+    status: str | None,
+    q: str | None,
+    review_due_before: date | None,
+    sort: CustomerSort,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[Customer], str | None]:
+    key, descending, _ = _sort_key(sort)
+    query: Select[tuple[Customer]] = select(Customer)
+    for column, value in (
+        (Customer.customer_class, customer_class),
+        (Customer.risk_tier, risk_tier),
+        (Customer.size_class, size_class),
+        (Customer.industry_section, industry_section),
+        (Customer.status, status),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(Customer.name.ilike(pattern) | Customer.credit_code.ilike(normalise(pattern)))
+    if review_due_before is not None:
+        query = query.where(Customer.next_review_due < review_due_before)
+    if cursor is not None:
+        raw_key, raw_id = decode_cursor(cursor, types=(str, str))
+        try:
+            last_id = uuid.UUID(raw_id)
+        except (ValueError, TypeError) as exc:
+            raise bad_cursor() from exc
+        last = tuple_(key, Customer.id)
+        bound = tuple_(_cursor_value(sort, raw_key), last_id)
+        query = query.where(last < bound if descending else last > bound)
+    order = (key.desc(), Customer.id.desc()) if descending else (key.asc(), Customer.id.asc())
+    rows = (await session.scalars(query.order_by(*order).limit(limit + 1))).all()
+    next_cursor = None
+    if len(rows) > limit:
+        tail = rows[limit - 1]
+        next_cursor = encode_cursor([_key_of(tail, sort), str(tail.id)])
+    return rows[:limit], next_cursor
+
+
+def _key_of(customer: Customer, sort: CustomerSort) -> str:
+    if sort in (CustomerSort.score, CustomerSort.score_desc):
+        return str(customer.score if customer.score is not None else -1)
+    if sort is CustomerSort.name:
+        return customer.name
+    return customer.created_at.isoformat()

@@ -1,0 +1,1 @@
+"""Typed httpx clients, one small class per peer service."""

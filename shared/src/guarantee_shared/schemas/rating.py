@@ -1,0 +1,335 @@
+"""Rating request and result: the contract between customer-api (or a partner) and rating-engine.
+
+Field names follow CONTRACT.md. Money is CNY yuan as a 2-place decimal string; figures that can
+be negative (equity, profit, cash flow, retained earnings) use :data:`SignedMoney`. A figure a
+caller does not know is omitted or ``null``: the engine treats it as unknown, never as zero.
+Facts dated after ``as_of`` are ignored, so re-rating an old ``as_of`` with today's records gives
+the rating that was due then.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
+
+from guarantee_shared.types import MONEY_MAX, Money, MoneyOut, Ratio, money_str
+
+MAX_BATCH = 10_000
+
+# A money amount that may be negative: a net loss, negative equity, cash burnt by operations.
+SignedMoney = Annotated[
+    Decimal,
+    Field(ge=-MONEY_MAX, le=MONEY_MAX, max_digits=18, decimal_places=2, allow_inf_nan=False),
+    PlainSerializer(money_str, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^-?\d{1,16}(\.\d{1,2})?$",
+            "description": "CNY yuan, may be negative; a JSON number is accepted on input",
+            "examples": ["-120000.00"],
+        }
+    ),
+]
+
+# GB/T 4754-2017 sections and the two-digit divisions each one spans (DOMAIN.md §7).
+SECTION_DIVISIONS: dict[str, tuple[int, int]] = {
+    "A": (1, 5), "B": (6, 12), "C": (13, 43), "D": (44, 46), "E": (47, 50), "F": (51, 52),
+    "G": (53, 60), "H": (61, 62), "I": (63, 65), "J": (66, 69), "K": (70, 70), "L": (71, 72),
+    "M": (73, 75), "N": (76, 79), "O": (80, 82), "P": (83, 83), "Q": (84, 85), "R": (86, 90),
+    "S": (91, 96), "T": (97, 97),
+}  # fmt: skip
+_INDUSTRY = re.compile(r"^([A-T])(\d{2,4})?$")
+
+
+def _check_industry_code(value: str) -> str:
+    match = _INDUSTRY.match(value)
+    if match is None:
+        raise ValueError("must be a GB/T 4754 section letter A-T, optionally with 2-4 digits")
+    section, digits = match.groups()
+    if digits is not None:
+        low, high = SECTION_DIVISIONS[section]
+        if not low <= int(digits[:2]) <= high:
+            raise ValueError(f"division {digits[:2]} is not in section {section} ({low}-{high})")
+    return value
+
+
+IndustryCode = Annotated[
+    str,
+    Field(examples=["C3911"], description="GB/T 4754-2017: section letter, then 2-4 digits"),
+    AfterValidator(_check_industry_code),
+]
+
+# 三等九级 with +/- notches, none on AAA and none from CCC down (DOMAIN.md §3).
+_EXTERNAL_GRADE = re.compile(r"^(AAA|(AA|A|BBB|BB|B)[+-]?|CCC|CC|C)$")
+_TAX_GRADE = frozenset({"A", "B", "M", "C", "D"})
+
+
+class CreditGrade(StrEnum):
+    AAA = "AAA"
+    AA = "AA"
+    A = "A"
+    BBB = "BBB"
+    BB = "BB"
+    B = "B"
+    CCC = "CCC"
+    CC = "CC"
+    C = "C"
+
+
+class RiskTier(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class CustomerClass(StrEnum):
+    PREMIUM = "premium"
+    GENERAL = "general"
+    HIGH_RISK = "high_risk"
+
+
+class SizeClass(StrEnum):
+    LARGE = "large"
+    MEDIUM = "medium"
+    SMALL = "small"
+    MICRO = "micro"
+    UNKNOWN = "unknown"
+
+
+class PeriodType(StrEnum):
+    ANNUAL = "annual"
+    QUARTERLY = "quarterly"
+
+
+class CreditEventSource(StrEnum):
+    BANK = "bank"
+    TAX = "tax"
+    REGISTRY = "registry"
+    COURT = "court"
+    CREDIT_BUREAU = "credit_bureau"
+    OTHER = "other"
+
+
+class CreditEventKind(StrEnum):
+    LOAN_OVERDUE = "loan_overdue"
+    DEFAULT = "default"
+    TAX_ARREARS = "tax_arrears"
+    TAX_CREDIT_GRADE = "tax_credit_grade"
+    ABNORMAL_OPERATION = "abnormal_operation"
+    LITIGATION = "litigation"
+    DISHONEST_EXECUTEE = "dishonest_executee"
+    ADMINISTRATIVE_PENALTY = "administrative_penalty"
+    EXTERNAL_RATING = "external_rating"
+    POSITIVE_RECORD = "positive_record"
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RatingCustomer(_Request):
+    industry_code: IndustryCode | None = None
+    established_on: date | None = None
+    employees: int | None = Field(default=None, ge=0, le=10_000_000)
+    registered_capital: Money | None = None
+    cooperation_since: date | None = Field(
+        default=None, description="Date the relationship with the guarantee company began"
+    )
+
+
+class FinancialStatement(_Request):
+    """One statement; a figure left out is unknown to the engine (ratios using it are unknown)."""
+
+    period_end: date
+    period_type: PeriodType
+    audited: bool = False
+    total_assets: Money | None = None
+    total_liabilities: Money | None = None
+    equity: SignedMoney | None = None
+    current_assets: Money | None = None
+    current_liabilities: Money | None = None
+    cash: Money | None = None
+    revenue: Money | None = None
+    net_profit: SignedMoney | None = None
+    operating_cash_flow: SignedMoney | None = None
+    operating_profit: SignedMoney | None = None
+    interest_expense: Money | None = None
+    inventory: Money | None = None
+    receivables: Money | None = None
+    retained_earnings: SignedMoney | None = None
+
+
+class CreditEvent(_Request):
+    source: CreditEventSource
+    kind: CreditEventKind
+    occurred_on: date
+    amount: Money | None = None
+    grade: str | None = Field(
+        default=None,
+        description="external_rating: AAA...C with optional +/-; tax_credit_grade: A, B, M, C, D",
+    )
+    agency: str | None = Field(default=None, max_length=200)
+    detail: str | None = Field(default=None, max_length=2000)
+    resolved_on: date | None = None
+
+    @model_validator(mode="after")
+    def _grade_fits_kind(self) -> CreditEvent:
+        if self.kind is CreditEventKind.EXTERNAL_RATING:
+            if self.grade is None or not _EXTERNAL_GRADE.match(self.grade):
+                raise ValueError("an external_rating needs a grade AAA, AA+ ... B-, CCC, CC or C")
+        elif self.kind is CreditEventKind.TAX_CREDIT_GRADE:
+            if self.grade not in _TAX_GRADE:
+                raise ValueError("a tax_credit_grade needs a grade A, B, M, C or D")
+        if self.resolved_on is not None and self.resolved_on < self.occurred_on:
+            raise ValueError("resolved_on is before occurred_on")
+        return self
+
+
+class GuaranteeHistory(_Request):
+    """The customer's record on the guarantee company's own contracts."""
+
+    contracts_total: int = Field(default=0, ge=0)
+    overdue_events: int = Field(
+        default=0, ge=0, description="Overdue events on our contracts in the 24 months to as_of"
+    )
+    max_overdue_days: int = Field(
+        default=0, ge=0, description="Longest overdue on our contracts in the 24 months to as_of"
+    )
+    compensations: int = Field(default=0, ge=0, description="Compensations (代偿) ever paid")
+    compensated_amount: Money = Decimal(0)
+    recovered_amount: Money = Decimal(0)
+    written_off_amount: Money = Decimal(0)
+    last_compensation_on: date | None = None
+    outstanding_balance: Money = Field(
+        default=Decimal(0), description="Current guarantee liability to this customer"
+    )
+    collateral_value: Money = Decimal(0)
+
+
+class LimitsContext(_Request):
+    guarantor_net_assets: Money = Field(description="The guarantee company's own net assets")
+    group_liability: Money = Field(
+        default=Decimal(0),
+        description="Liability to the customer's related group, the customer's own included",
+    )
+
+
+class RatingRequest(_Request):
+    as_of: date
+    customer: RatingCustomer
+    financials: list[FinancialStatement] = Field(
+        default_factory=list, max_length=3, description="Up to three statements, newest first"
+    )
+    credit_events: list[CreditEvent] = Field(default_factory=list, max_length=1000)
+    guarantee_history: GuaranteeHistory = Field(default_factory=GuaranteeHistory)
+    limits_context: LimitsContext | None = None
+
+    @model_validator(mode="after")
+    def _founded_by_as_of(self) -> RatingRequest:
+        founded = self.customer.established_on
+        if founded is not None and founded > self.as_of:
+            raise ValueError("customer.established_on is after as_of")
+        return self
+
+
+class RatingBatchRequest(_Request):
+    requests: list[RatingRequest] = Field(max_length=MAX_BATCH)
+
+
+class _Result(BaseModel):
+    # Results ignore unknown fields so an older client keeps reading a newer engine.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class RatingReason(_Result):
+    code: str
+    factor: str
+    points: int = Field(description="Effect on the score against the factor's neutral points")
+    message: str
+
+
+class FinancialRatios(_Result):
+    """The ratios of DOMAIN.md §2 the rating used; ``null`` when unknown."""
+
+    debt_ratio: Ratio = None
+    current_ratio: Ratio = None
+    roa: Ratio = None
+    net_margin: Ratio = None
+    revenue_growth: Ratio = None
+    ocf_to_liabilities: Ratio = None
+    interest_coverage: Ratio = None
+    altman_z: Ratio = None
+
+
+class RatingResult(_Result):
+    score: int = Field(ge=0, le=1000)
+    credit_grade: CreditGrade
+    pd: float = Field(ge=0, le=1, description="One-year probability of default")
+    risk_tier: RiskTier
+    customer_class: CustomerClass
+    size_class: SizeClass
+    matched_conditions: list[str]
+    reasons: list[RatingReason] = Field(description="Largest effect first")
+    knockouts: list[str]
+    recommended_limit: MoneyOut | None = Field(description="null when equity and revenue are unknown")
+    strategy: str
+    review_interval_days: int
+    model_version: str
+    as_of: date
+    ratios: FinancialRatios = Field(default_factory=FinancialRatios)
+
+
+class ValidationIssue(_Result):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ItemProblem(_Result):
+    """RFC 9457 problem details for one batch item that could not be rated."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ValidationIssue] = Field(default_factory=list)
+
+
+class RatingBatchError(_Result):
+    error: ItemProblem
+
+
+class RatingBatchResponse(_Result):
+    results: list[RatingResult | RatingBatchError]
+
+
+class ModelSummary(_Result):
+    version: str
+    name: str
+    effective_from: date
+    description: str
+
+
+class ModelsIndex(_Result):
+    active: str
+    available: list[ModelSummary]
+
+
+def json_safe(value: Any) -> Any:
+    """Plain JSON types for a value taken from a pydantic error's ``input`` or ``ctx``."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
