@@ -14,7 +14,6 @@ from pathlib import Path
 
 import asyncpg
 from alembic import command
-
 from guarantee_shared.db.migrations import alembic_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +42,7 @@ def main() -> None:
         )
     finally:
         asyncio.run(_db(f'DROP DATABASE "{name}"'))
-    subprocess.run(["ruff", "format", str(SCRIPT / "versions")], check=True)  # noqa: S607
+    subprocess.run(["ruff", "format", str(SCRIPT / "versions")], check=True)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,12 @@ import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from fastapi import FastAPI
-
 from customer_api.app import create_app
 from customer_api.migrate import SCRIPT_LOCATION
 from customer_api.settings import CustomerApiSettings
+from fastapi import FastAPI
 from guarantee_shared.db import migrations
+
 from tests.support.auth import ALL_SCOPES, bearer
 from tests.support.database import asyncpg_dsn, create_database, drop_database
 
@@ -81,5 +81,7 @@ async def client(app: FastAPI, db: asyncpg.Connection) -> AsyncIterator[httpx.As
 @pytest.fixture
 async def anon(app: FastAPI, db: asyncpg.Connection) -> AsyncIterator[httpx.AsyncClient]:
     """A client without a token (set headers per request)."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as c:
         yield c

@@ -25,7 +25,8 @@ async def test_create_returns_location_etag_and_derived_fields(client: httpx.Asy
     assert body["registered_capital"] == "12345678.90"
     assert body["industry_section"] == "C"
     assert body["status"] == "active"
-    assert body["customer_class"] is None and body["score"] is None
+    assert body["customer_class"] is None
+    assert body["score"] is None
     fetched = await client.get(response.headers["location"])
     assert fetched.status_code == 200
     assert fetched.json() == body
@@ -42,8 +43,12 @@ async def test_credit_code_is_normalised_from_full_width(client: httpx.AsyncClie
     assert by_code.json()["id"] == response.json()["id"]
 
 
-async def test_bad_check_digit_is_422_naming_the_field(client: httpx.AsyncClient, db: asyncpg.Connection) -> None:
-    response = await client.post("/v1/customers", json=customer_body(credit_code="91320621MA1MRHG207"))
+async def test_bad_check_digit_is_422_naming_the_field(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    response = await client.post(
+        "/v1/customers", json=customer_body(credit_code="91320621MA1MRHG207")
+    )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     problem = response.json()
@@ -60,7 +65,9 @@ async def test_allow_listed_legacy_code_is_accepted(client: httpx.AsyncClient) -
 
 async def test_duplicate_credit_code_is_409_with_existing_id(client: httpx.AsyncClient) -> None:
     first = await _create(client)
-    again = await client.post("/v1/customers", json=customer_body(credit_code=first.json()["credit_code"]))
+    again = await client.post(
+        "/v1/customers", json=customer_body(credit_code=first.json()["credit_code"])
+    )
     assert again.status_code == 409
     assert again.json()["existing_id"] == first.json()["id"]
 
@@ -99,9 +106,7 @@ async def test_malformed_json_and_oversized_body_are_problems(client: httpx.Asyn
 async def test_id_number_is_masked_without_pii_scope(client: httpx.AsyncClient) -> None:
     created = await _create(client)
     assert created.json()["legal_representative_id_number"] == "11010519491231002X"
-    limited = await client.get(
-        created.headers["location"], headers=bearer("customers:read")
-    )
+    limited = await client.get(created.headers["location"], headers=bearer("customers:read"))
     assert limited.json()["legal_representative_id_number"] == "110***********002X"
 
 
@@ -119,7 +124,9 @@ async def test_auth_401_without_token_and_403_without_scope(anon: httpx.AsyncCli
     assert admin.status_code == 200
 
 
-async def test_patch_needs_if_match_and_merges(client: httpx.AsyncClient, db: asyncpg.Connection) -> None:
+async def test_patch_needs_if_match_and_merges(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
     created = (await _create(client)).json()
     url = f"/v1/customers/{created['id']}"
     assert (await client.patch(url, json={"employees": 130})).status_code == 428
@@ -127,18 +134,27 @@ async def test_patch_needs_if_match_and_merges(client: httpx.AsyncClient, db: as
     assert stale.status_code == 412
     patched = await client.patch(
         url,
-        content=b'{"employees": 130, "contact": {"phone": null, "email": "cfo@example.com"}, "region_code": null}',
+        content=(
+            b'{"employees": 130, "region_code": null,'
+            b' "contact": {"phone": null, "email": "cfo@example.com"}}'
+        ),
         headers={"If-Match": '"1"', "content-type": "application/merge-patch+json"},
     )
     assert patched.status_code == 200, patched.text
     body = patched.json()
     assert patched.headers["etag"] == '"2"'
     assert body["employees"] == 130
-    assert body["contact"] == {"name": "李娜", "phone": None, "email": "cfo@example.com", "address": None}
+    assert body["contact"] == {
+        "name": "李娜",
+        "phone": None,
+        "email": "cfo@example.com",
+        "address": None,
+    }
     assert body["region_code"] is None
     assert body["name"] == created["name"]
     entries = await db.fetch(
-        "select action, before->>'employees' b, after->>'employees' a, actor from customer.audit_log order by id"
+        "select action, before->>'employees' b, after->>'employees' a, actor"
+        " from customer.audit_log order by id"
     )
     assert [(e["action"], e["b"], e["a"], e["actor"]) for e in entries] == [
         ("create", None, "120", "tester@example.com"),
@@ -161,7 +177,10 @@ async def test_twenty_parallel_patches_with_one_etag_one_wins(
     created = (await _create(client)).json()
     url = f"/v1/customers/{created['id']}"
     responses = await asyncio.gather(
-        *(client.patch(url, json={"employees": 200 + i}, headers={"If-Match": '"1"'}) for i in range(20))
+        *(
+            client.patch(url, json={"employees": 200 + i}, headers={"If-Match": '"1"'})
+            for i in range(20)
+        )
     )
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200] + [412] * 19
@@ -191,7 +210,10 @@ async def test_twenty_parallel_posts_with_one_key_make_one_row(
 ) -> None:
     body = customer_body()
     responses = await asyncio.gather(
-        *(client.post("/v1/customers", json=body, headers={"Idempotency-Key": "burst"}) for _ in range(20))
+        *(
+            client.post("/v1/customers", json=body, headers={"Idempotency-Key": "burst"})
+            for _ in range(20)
+        )
     )
     assert await db.fetchval("select count(*) from customer.customers") == 1
     created = [r for r in responses if r.status_code == 201]

@@ -19,5 +19,7 @@ ALL_SCOPES = (
 )
 
 
-def bearer(*scopes: str, sub: str = "tester@example.com", secret: str = DEV_JWT_SECRET) -> dict[str, str]:
+def bearer(
+    *scopes: str, sub: str = "tester@example.com", secret: str = DEV_JWT_SECRET
+) -> dict[str, str]:
     return {"Authorization": "Bearer " + issue_token(secret, sub=sub, scopes=list(scopes))}

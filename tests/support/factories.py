@@ -13,8 +13,10 @@ _rng = random.Random()
 def credit_code(seed: int | None = None) -> str:
     """A valid 18-character unified social credit code (GB 32100-2015)."""
     rng = random.Random(seed) if seed is not None else _rng
-    body = "91" + "".join(rng.choice("0123456789") for _ in range(6)) + "".join(
-        rng.choice(USCC_ALPHABET) for _ in range(9)
+    body = (
+        "91"
+        + "".join(rng.choice("0123456789") for _ in range(6))
+        + "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
     )
     return body + uscc_check_char(body)
 

@@ -8,7 +8,7 @@ from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Known to everyone by design, so it is refused in production (see the validator below).
-DEV_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"
+DEV_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"  # noqa: S105
 
 
 class ServiceSettings(BaseSettings):

@@ -42,6 +42,22 @@ Money = Annotated[
     _MONEY_SCHEMA,
 ]
 
+# Money the accounting allows below zero (equity, profit, cash flow), same precision and bound.
+SignedMoney = Annotated[
+    Decimal,
+    Field(ge=-MONEY_MAX, le=MONEY_MAX, max_digits=18, decimal_places=2, allow_inf_nan=False),
+    PlainSerializer(money_str, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^-?\d{1,16}(\.\d{1,2})?$",
+            "description": "CNY yuan, may be negative, at most 2 fraction digits; "
+            "a JSON number is accepted on input",
+            "examples": ["-1250000.00"],
+        }
+    ),
+]
+
 # A ratio in [0, 1] given by callers (guarantee_ratio, haircut, fee_rate).
 UnitRatio = Annotated[
     Decimal,

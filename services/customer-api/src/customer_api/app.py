@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 from anyio import to_thread
 from fastapi import FastAPI, Request
-
 from guarantee_shared.db.embedded import resolve_database_url
 from guarantee_shared.db.engine import create_engine, create_sessionmaker
 from guarantee_shared.db.migrations import pending_reason

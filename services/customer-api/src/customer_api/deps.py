@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-
 from guarantee_shared.db.engine import SessionDep
 from guarantee_shared.web.auth import Principal, require
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
+from guarantee_shared.settings import ServiceSettings
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
-
-from guarantee_shared.settings import ServiceSettings
 
 
 class CustomerApiSettings(ServiceSettings):

@@ -18,7 +18,9 @@ def embedded_url(data_dir: str | Path, *, database: str = DEFAULT_DATABASE) -> s
     pgdata = Path(data_dir).resolve() / "pg"
     pgdata.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode=None)
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    if not database.isidentifier():
+        raise ValueError(f"database name {database!r} is not a plain identifier")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')
     uri: str = server.get_uri(database)

@@ -45,9 +45,11 @@ class TokenVerifier:
 
     def __init__(self, settings: ServiceSettings) -> None:
         self._secret = settings.auth_jwt_secret.get_secret_value()
-        self._jwks = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, lifespan=300) if (
-            settings.auth_jwks_url
-        ) else None
+        self._jwks = (
+            jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, lifespan=300)
+            if (settings.auth_jwks_url)
+            else None
+        )
 
     async def verify(self, token: str) -> Principal:
         try:
@@ -106,7 +108,9 @@ def require(*scopes: str) -> Callable[[Principal], Awaitable[Principal]]:
     async def check(principal: CurrentPrincipal) -> Principal:
         missing = [s for s in scopes if not principal.has(s)]
         if missing:
-            raise Forbidden(f"The token lacks the scope {' '.join(missing)}", missing_scopes=missing)
+            raise Forbidden(
+                f"The token lacks the scope {' '.join(missing)}", missing_scopes=missing
+            )
         return principal
 
     return check

@@ -49,7 +49,9 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = _header(scope, REQUEST_ID_HEADER.encode())
-        request_id = incoming if incoming and _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = (
+            incoming if incoming and _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        )
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -86,9 +88,7 @@ class RequestContextMiddleware:
 
 
 def _problem_bytes(status: int, title: str, detail: str) -> bytes:
-    return orjson.dumps(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    )
+    return orjson.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail})
 
 
 class BodyLimitMiddleware:

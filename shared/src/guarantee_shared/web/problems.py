@@ -60,7 +60,11 @@ def _json_safe_loc(loc: Any) -> list[str | int]:
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [
-        {"loc": _json_safe_loc(err.get("loc", ())), "msg": str(err.get("msg", "")), "type": err.get("type", "")}
+        {
+            "loc": _json_safe_loc(err.get("loc", ())),
+            "msg": str(err.get("msg", "")),
+            "type": err.get("type", ""),
+        }
         for err in exc.errors()
     ]
 

@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Query
-
 from guarantee_shared.identifiers import mask_id_number
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
 from guarantee_shared.web.routing import api_router
@@ -42,7 +41,12 @@ async def list_audit(
     cursor: CursorQuery = None,
 ) -> Page[AuditEntryOut]:
     rows, next_cursor = await service.list_entries(
-        session, entity_type=entity_type, entity_id=entity_id, actor=actor, limit=limit, cursor=cursor
+        session,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        actor=actor,
+        limit=limit,
+        cursor=cursor,
     )
     items = [AuditEntryOut.model_validate(row) for row in rows]
     if not principal.has("pii:read"):

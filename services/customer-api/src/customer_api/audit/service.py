@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import structlog
+from guarantee_shared.pagination import decode_cursor, encode_cursor
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from guarantee_shared.pagination import decode_cursor, encode_cursor
 
 from customer_api.models import AuditEntry
 
@@ -62,4 +61,3 @@ async def list_entries(
     rows = (await session.scalars(query)).all()
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
     return rows[:limit], next_cursor
-

@@ -7,10 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
-
 from guarantee_shared.errors import PreconditionFailed, PreconditionRequired
 from guarantee_shared.pagination import MAX_LIMIT
+from pydantic import BaseModel
 
 _ETAG = re.compile(r'^(?:W/)?"(\d{1,10})"$')
 

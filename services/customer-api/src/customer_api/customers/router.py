@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import Body, Path, Query
 from fastapi.responses import Response
-
 from guarantee_shared.identifiers import mask_id_number
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
 from guarantee_shared.web.auth import Principal
@@ -35,7 +34,9 @@ router = api_router(prefix="/v1/customers", tags=["customers"])
 _MERGE_PATCH_DOC: dict[str, Any] = {
     "requestBody": {
         "content": {
-            "application/merge-patch+json": {"schema": {"$ref": "#/components/schemas/CustomerFields"}},
+            "application/merge-patch+json": {
+                "schema": {"$ref": "#/components/schemas/CustomerFields"}
+            },
             "application/json": {"schema": {"$ref": "#/components/schemas/CustomerFields"}},
         },
         "required": True,
@@ -54,7 +55,9 @@ def present(customer: Customer, principal: Principal) -> CustomerOut:
 def _respond(customer: Customer, principal: Principal, *, status_code: int = 200) -> Response:
     location = f"/v1/customers/{customer.id}" if status_code == 201 else None
     return json_response(
-        present(customer, principal), status_code=status_code, version=customer.version,
+        present(customer, principal),
+        status_code=status_code,
+        version=customer.version,
         location=location,
     )
 
@@ -90,7 +93,9 @@ async def list_customers(
     size_class: SizeClass | None = None,
     industry_section: Annotated[str | None, Query(pattern=r"^[A-T]$")] = None,
     status: CustomerStatus | None = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=100, description="Name or credit code contains")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Name or credit code contains")
+    ] = None,
     review_due_before: date | None = None,
     sort: CustomerSort = CustomerSort.created_at,
     limit: LimitQuery = DEFAULT_LIMIT,
@@ -145,7 +150,11 @@ async def patch_customer(
     customer = await service.get(session, customer_id, for_update=True)
     fields = apply_patch(CustomerFields, service.client_fields(customer), patch)
     customer = await service.update(
-        session, customer, fields, actor=principal.sub, expected_version=expected_version,
+        session,
+        customer,
+        fields,
+        actor=principal.sub,
+        expected_version=expected_version,
         allowlist=settings.uscc_allowlist,
     )
     return _respond(customer, principal)

@@ -7,8 +7,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
-
 from guarantee_shared.identifiers import (
     USCC_ALPHABET,
     id_number_problem,
@@ -16,6 +14,14 @@ from guarantee_shared.identifiers import (
     normalise,
 )
 from guarantee_shared.types import Money, MoneyOut
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 
 class CustomerStatus(StrEnum):
@@ -82,9 +88,9 @@ class Contact(BaseModel):
 
     name: Text100 | None = None
     phone: Annotated[str, StringConstraints(pattern=r"^[0-9+\-() ]{5,30}$")] | None = None
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=200)] | None = (
-        None
-    )
+    email: (
+        Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=200)] | None
+    ) = None
     address: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 

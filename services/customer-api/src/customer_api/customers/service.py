@@ -1,20 +1,19 @@
-"""Customer rules: identity checks, create, patch, deactivate, list. Services flush, never commit."""
+"""Customer rules: identity checks, create, patch, deactivate, list. Flushes, never commits."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from guarantee_shared.errors import Conflict, InvalidInput, NotFound
 from guarantee_shared.identifiers import normalise, uscc_problem
 from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.audit.service import record
 from customer_api.common.http import check_version
@@ -39,13 +38,17 @@ def snapshot(customer: Customer) -> dict[str, Any]:
 
 def _apply(customer: Customer, fields: CustomerFields) -> None:
     data = fields.model_dump(mode="python")
-    data["contact"] = fields.contact.model_dump(mode="json", exclude_none=True) if fields.contact else None
+    data["contact"] = (
+        fields.contact.model_dump(mode="json", exclude_none=True) if fields.contact else None
+    )
     for name, value in data.items():
         setattr(customer, name, value)
     customer.industry_section = fields.industry_code[0] if fields.industry_code else None
 
 
-async def get(session: AsyncSession, customer_id: uuid.UUID, *, for_update: bool = False) -> Customer:
+async def get(
+    session: AsyncSession, customer_id: uuid.UUID, *, for_update: bool = False
+) -> Customer:
     query = select(Customer).where(Customer.id == customer_id)
     if for_update:
         query = query.with_for_update()
@@ -91,8 +94,13 @@ async def create(
         raise _duplicate(fields.credit_code, None) from exc
     await session.refresh(customer)
     await record(
-        session, actor=actor, action="create", entity_type="customer", entity_id=customer.id,
-        before=None, after=snapshot(customer),
+        session,
+        actor=actor,
+        action="create",
+        entity_type="customer",
+        entity_id=customer.id,
+        before=None,
+        after=snapshot(customer),
     )
     return customer
 
@@ -123,7 +131,7 @@ async def update(
     before = snapshot(customer)
     _apply(customer, fields)
     customer.version += 1
-    customer.updated_at = func.now()  # type: ignore[assignment]
+    customer.updated_at = func.now()
     try:
         async with session.begin_nested():
             await session.flush()
@@ -131,8 +139,13 @@ async def update(
         raise _duplicate(fields.credit_code, None) from exc
     await session.refresh(customer)
     await record(
-        session, actor=actor, action="update", entity_type="customer", entity_id=customer.id,
-        before=before, after=snapshot(customer),
+        session,
+        actor=actor,
+        action="update",
+        entity_type="customer",
+        entity_id=customer.id,
+        before=before,
+        after=snapshot(customer),
     )
     return customer
 
@@ -161,24 +174,29 @@ async def deactivate(
     before = snapshot(customer)
     customer.status = "inactive"
     customer.version += 1
-    customer.updated_at = func.now()  # type: ignore[assignment]
+    customer.updated_at = func.now()
     await session.flush()
     await session.refresh(customer)
     await record(
-        session, actor=actor, action="deactivate", entity_type="customer", entity_id=customer.id,
-        before=before, after=snapshot(customer),
+        session,
+        actor=actor,
+        action="deactivate",
+        entity_type="customer",
+        entity_id=customer.id,
+        before=before,
+        after=snapshot(customer),
     )
     return customer
 
 
-def _sort_key(sort: CustomerSort) -> tuple[ColumnElement[Any], bool, type]:
-    """(expression, descending, cursor value type)."""
+def _sort_key(sort: CustomerSort) -> tuple[ColumnElement[Any], bool]:
+    """(expression, descending)."""
     if sort in (CustomerSort.score, CustomerSort.score_desc):
         # Unrated customers sort as -1 so the keyset never compares with NULL.
-        return func.coalesce(Customer.score, -1), sort is CustomerSort.score_desc, str
+        return func.coalesce(Customer.score, -1), sort is CustomerSort.score_desc
     if sort is CustomerSort.name:
-        return Customer.name, False, str
-    return Customer.created_at, sort is CustomerSort.created_at_desc, str
+        return Customer.name.expression, False
+    return Customer.created_at.expression, sort is CustomerSort.created_at_desc
 
 
 def _cursor_value(sort: CustomerSort, raw: str) -> Any:
@@ -186,8 +204,6 @@ def _cursor_value(sort: CustomerSort, raw: str) -> Any:
         if sort in (CustomerSort.score, CustomerSort.score_desc):
             return Decimal(raw)
         if sort in (CustomerSort.created_at, CustomerSort.created_at_desc):
-            from datetime import datetime
-
             return datetime.fromisoformat(raw)
     except (InvalidOperation, ValueError) as exc:
         raise bad_cursor() from exc
@@ -208,8 +224,8 @@ async def list_customers(
     limit: int,
     cursor: str | None,
 ) -> tuple[Sequence[Customer], str | None]:
-    key, descending, _ = _sort_key(sort)
-    query: Select[tuple[Customer]] = select(Customer)
+    key, descending = _sort_key(sort)
+    query = select(Customer)
     for column, value in (
         (Customer.customer_class, customer_class),
         (Customer.risk_tier, risk_tier),
@@ -221,7 +237,9 @@ async def list_customers(
             query = query.where(column == value)
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(Customer.name.ilike(pattern) | Customer.credit_code.ilike(normalise(pattern)))
+        query = query.where(
+            Customer.name.ilike(pattern) | Customer.credit_code.ilike(normalise(pattern))
+        )
     if review_due_before is not None:
         query = query.where(Customer.next_review_due < review_due_before)
     if cursor is not None:

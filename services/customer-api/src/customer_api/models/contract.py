@@ -22,7 +22,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from customer_api.models.base import RATIO, Base, TimestampedMixin, func_now, new_id
 
-CONTRACT_STATUSES = ("pending", "active", "overdue", "compensated", "repaid", "closed", "written_off")
+CONTRACT_STATUSES = (
+    "pending",
+    "active",
+    "overdue",
+    "compensated",
+    "repaid",
+    "closed",
+    "written_off",
+)
 
 
 class Contract(TimestampedMixin, Base):
@@ -31,7 +39,9 @@ class Contract(TimestampedMixin, Base):
         CheckConstraint("maturity_date > start_date", name="maturity_after_start"),
         CheckConstraint("guarantee_ratio > 0 AND guarantee_ratio <= 1", name="guarantee_ratio"),
         CheckConstraint("outstanding_balance >= 0", name="balance_not_negative"),
-        CheckConstraint("overdue_amount >= 0 AND overdue_amount <= outstanding_balance", name="overdue"),
+        CheckConstraint(
+            "overdue_amount >= 0 AND overdue_amount <= outstanding_balance", name="overdue"
+        ),
         CheckConstraint(
             "recovered_amount + loss_amount <= compensated_amount", name="compensation_bound"
         ),
