@@ -1,12 +1,15 @@
 # Every target honours the variables of ARCHITECTURE.md (DATABASE_URL, ports, AUTH_*, ...).
 # With no DATABASE_URL an embedded PostgreSQL (pgserver) runs with its data under .data/.
 SHELL := /bin/bash
-UV ?= uv
+# uv from PATH, else as a module of the machine's Python (installed on first use by `sync`).
+UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_WORKERS ?= auto
 
 .PHONY: sync run run-customer-api run-rating-engine run-alerting migrate test lint format bench
 
 sync:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv \
+		|| python3 -m pip install --quiet --user --break-system-packages uv
 	@$(UV) sync --all-packages --frozen --quiet
 
 run: sync

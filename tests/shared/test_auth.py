@@ -1,0 +1,89 @@
+"""Bearer tokens: HS256 with the shared secret, RS256 from a real JWKS endpoint, scope checks."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+from pydantic import ValidationError
+
+from guarantee_shared.errors import Unauthorized
+from guarantee_shared.settings import DEV_JWT_SECRET, ServiceSettings
+from guarantee_shared.web.auth import Principal, TokenVerifier, issue_token
+
+
+async def test_hs256_token_yields_principal_with_scopes() -> None:
+    verifier = TokenVerifier(ServiceSettings())
+    principal = await verifier.verify(
+        issue_token(DEV_JWT_SECRET, sub="risk-officer", scopes=["customers:read", "pii:read"])
+    )
+    assert principal == Principal("risk-officer", frozenset({"customers:read", "pii:read"}))
+    assert principal.has("pii:read")
+    assert not principal.has("contracts:write")
+    assert Principal("root", frozenset({"admin"})).has("contracts:write")
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        issue_token("another-secret-of-sufficient-length-000000", sub="x", scopes=["admin"]),
+        issue_token(DEV_JWT_SECRET, sub="x", scopes=["admin"], ttl_s=-120),
+        jwt.encode({"sub": "x", "scope": "admin"}, DEV_JWT_SECRET, algorithm="HS256"),
+        "not-a-jwt",
+    ],
+    ids=["wrong-secret", "expired", "no-exp", "garbage"],
+)
+async def test_bad_tokens_are_401(token: str) -> None:
+    with pytest.raises(Unauthorized):
+        await TokenVerifier(ServiceSettings()).verify(token)
+
+
+def test_production_refuses_the_development_secret() -> None:
+    with pytest.raises(ValidationError, match="AUTH_JWKS_URL or a non-default AUTH_JWT_SECRET"):
+        ServiceSettings(environment="production")
+    ok = ServiceSettings(environment="production", auth_jwt_secret="s" * 40)
+    assert ok.environment == "production"
+
+
+@pytest.fixture
+def jwks_server() -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    body = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/jwks.json", key
+    server.shutdown()
+    server.server_close()
+
+
+async def test_rs256_tokens_verify_against_jwks(jwks_server: tuple[str, rsa.RSAPrivateKey]) -> None:
+    url, key = jwks_server
+    verifier = TokenVerifier(ServiceSettings(auth_jwks_url=url))
+    now = int(time.time())
+    claims = {"sub": "bank-partner", "scope": "ratings:read", "exp": now + 60}
+    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+    principal = await verifier.verify(token)
+    assert principal.sub == "bank-partner"
+    assert principal.scopes == frozenset({"ratings:read"})
+    with pytest.raises(Unauthorized):
+        await verifier.verify(issue_token(DEV_JWT_SECRET, sub="x", scopes=["admin"]))
