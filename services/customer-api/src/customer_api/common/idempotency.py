@@ -101,12 +101,13 @@ def _idempotency(
         ),
     ] = None,
 ) -> Idempotency:
-    route = getattr(request.scope.get("route"), "path", request.url.path)
+    # The concrete path, not the route template: the same key and body sent for another
+    # customer or contract is another request, never a replay of the first.
     return Idempotency(
         session,
         principal=principal.sub,
         key=idempotency_key,
-        route=f"{request.method} {route}",
+        route=f"{request.method} {request.url.path}",
         ttl_hours=request.app.state.settings.idempotency_ttl_hours,
     )
 

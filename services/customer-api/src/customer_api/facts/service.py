@@ -1,0 +1,261 @@
+"""Customer facts: financial statements and credit events. Services flush, never commit.
+
+Field-level rules (identity, grades, dates) live in ``facts.schemas``; what needs the
+database (the customer exists, one statement per period, versions) lives here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from customer_api.audit.service import record
+from customer_api.common.http import check_version
+from customer_api.facts.schemas import (
+    CreditEventFields,
+    CreditEventKind,
+    CreditEventOut,
+    PeriodType,
+    StatementFields,
+    StatementOut,
+)
+from customer_api.models import CreditEvent, Customer, FinancialStatement
+from guarantee_shared.errors import Conflict, NotFound
+from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+
+
+async def ensure_customer(session: AsyncSession, *, customer_id: uuid.UUID) -> None:
+    """404 unless the customer exists (inactive customers keep their history and take more)."""
+    if await session.scalar(select(Customer.id).where(Customer.id == customer_id)) is None:
+        raise NotFound(f"No customer with id {customer_id}")
+
+
+def _decode_keyset(cursor: str) -> tuple[date, uuid.UUID]:
+    raw_day, raw_id = decode_cursor(cursor, types=(str, str))
+    try:
+        return date.fromisoformat(raw_day), uuid.UUID(raw_id)
+    except (ValueError, TypeError) as exc:
+        raise bad_cursor() from exc
+
+
+def _next_cursor(day: date, row_id: uuid.UUID) -> str:
+    return encode_cursor([day.isoformat(), str(row_id)])
+
+
+# Financial statements ------------------------------------------------------------------------
+
+
+def statement_snapshot(statement: FinancialStatement) -> dict[str, Any]:
+    return StatementOut.model_validate(statement).model_dump(mode="json")
+
+
+async def _statement_for_period(
+    session: AsyncSession, *, customer_id: uuid.UUID, period_end: date, period_type: str
+) -> uuid.UUID | None:
+    return await session.scalar(
+        select(FinancialStatement.id).where(
+            FinancialStatement.customer_id == customer_id,
+            FinancialStatement.period_end == period_end,
+            FinancialStatement.period_type == period_type,
+        )
+    )
+
+
+def _duplicate_period(fields: StatementFields, existing: uuid.UUID | None) -> Conflict:
+    return Conflict(
+        f"The customer already has a {fields.period_type.value} statement for the period ending "
+        f"{fields.period_end.isoformat()}",
+        existing_id=str(existing) if existing else None,
+    )
+
+
+async def create_statement(
+    session: AsyncSession, *, customer_id: uuid.UUID, fields: StatementFields, actor: str
+) -> FinancialStatement:
+    await ensure_customer(session, customer_id=customer_id)
+    existing = await _statement_for_period(
+        session,
+        customer_id=customer_id,
+        period_end=fields.period_end,
+        period_type=fields.period_type.value,
+    )
+    if existing is not None:
+        raise _duplicate_period(fields, existing)
+    statement = FinancialStatement(id=uuid.uuid4(), customer_id=customer_id, version=1)
+    for name, value in fields.model_dump(mode="python").items():
+        setattr(statement, name, value)
+    session.add(statement)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # a concurrent create for the same period won the race
+        raise _duplicate_period(fields, None) from exc
+    await session.refresh(statement)
+    await record(
+        session,
+        actor=actor,
+        action="create",
+        entity_type="financial_statement",
+        entity_id=statement.id,
+        before=None,
+        after=statement_snapshot(statement),
+    )
+    return statement
+
+
+async def get_statement(
+    session: AsyncSession, *, customer_id: uuid.UUID, statement_id: uuid.UUID
+) -> FinancialStatement:
+    statement = await session.scalar(
+        select(FinancialStatement).where(
+            FinancialStatement.id == statement_id, FinancialStatement.customer_id == customer_id
+        )
+    )
+    if statement is None:
+        raise NotFound(f"No financial statement {statement_id} for customer {customer_id}")
+    return statement
+
+
+async def list_statements(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    period_type: PeriodType | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[FinancialStatement], str | None]:
+    """Newest ``period_end`` first; ties (an annual and a quarterly) in a stable id order."""
+    await ensure_customer(session, customer_id=customer_id)
+    query: Select[FinancialStatement] = select(FinancialStatement).where(
+        FinancialStatement.customer_id == customer_id
+    )
+    if period_type is not None:
+        query = query.where(FinancialStatement.period_type == period_type.value)
+    if cursor is not None:
+        last_day, last_id = _decode_keyset(cursor)
+        query = query.where(
+            tuple_(FinancialStatement.period_end, FinancialStatement.id) < tuple_(last_day, last_id)
+        )
+    query = query.order_by(FinancialStatement.period_end.desc(), FinancialStatement.id.desc())
+    rows = (await session.scalars(query.limit(limit + 1))).all()
+    next_cursor = None
+    if len(rows) > limit:
+        tail = rows[limit - 1]
+        next_cursor = _next_cursor(tail.period_end, tail.id)
+    return rows[:limit], next_cursor
+
+
+# Credit events -------------------------------------------------------------------------------
+
+
+def event_snapshot(event: CreditEvent) -> dict[str, Any]:
+    return CreditEventOut.model_validate(event).model_dump(mode="json")
+
+
+def event_client_fields(event: CreditEvent) -> dict[str, Any]:
+    """The current client-written fields, as a merge patch sees them."""
+    data = event_snapshot(event)
+    return {k: v for k, v in data.items() if k in CreditEventFields.model_fields and v is not None}
+
+
+def _apply_event(event: CreditEvent, fields: CreditEventFields) -> None:
+    for name, value in fields.model_dump(mode="python").items():
+        setattr(event, name, value)
+
+
+async def create_event(
+    session: AsyncSession, *, customer_id: uuid.UUID, fields: CreditEventFields, actor: str
+) -> CreditEvent:
+    await ensure_customer(session, customer_id=customer_id)
+    event = CreditEvent(id=uuid.uuid4(), customer_id=customer_id, version=1)
+    _apply_event(event, fields)
+    session.add(event)
+    await session.flush()
+    await session.refresh(event)
+    await record(
+        session,
+        actor=actor,
+        action="create",
+        entity_type="credit_event",
+        entity_id=event.id,
+        before=None,
+        after=event_snapshot(event),
+    )
+    return event
+
+
+async def get_event(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    event_id: uuid.UUID,
+    for_update: bool = False,
+) -> CreditEvent:
+    query = select(CreditEvent).where(
+        CreditEvent.id == event_id, CreditEvent.customer_id == customer_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    event = await session.scalar(query)
+    if event is None:
+        raise NotFound(f"No credit event {event_id} for customer {customer_id}")
+    return event
+
+
+async def update_event(
+    session: AsyncSession,
+    *,
+    event: CreditEvent,
+    fields: CreditEventFields,
+    actor: str,
+    expected_version: int,
+) -> CreditEvent:
+    check_version(current=event.version, expected=expected_version)
+    before = event_snapshot(event)
+    _apply_event(event, fields)
+    event.version += 1
+    await session.flush()
+    await session.refresh(event)
+    await record(
+        session,
+        actor=actor,
+        action="update",
+        entity_type="credit_event",
+        entity_id=event.id,
+        before=before,
+        after=event_snapshot(event),
+    )
+    return event
+
+
+async def list_events(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    kind: CreditEventKind | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[CreditEvent], str | None]:
+    """Newest ``occurred_on`` first, keyset on (occurred_on, id)."""
+    await ensure_customer(session, customer_id=customer_id)
+    query: Select[CreditEvent] = select(CreditEvent).where(CreditEvent.customer_id == customer_id)
+    if kind is not None:
+        query = query.where(CreditEvent.kind == kind.value)
+    if cursor is not None:
+        last_day, last_id = _decode_keyset(cursor)
+        query = query.where(
+            tuple_(CreditEvent.occurred_on, CreditEvent.id) < tuple_(last_day, last_id)
+        )
+    query = query.order_by(CreditEvent.occurred_on.desc(), CreditEvent.id.desc())
+    rows = (await session.scalars(query.limit(limit + 1))).all()
+    next_cursor = None
+    if len(rows) > limit:
+        tail = rows[limit - 1]
+        next_cursor = _next_cursor(tail.occurred_on, tail.id)
+    return rows[:limit], next_cursor
