@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Annotated
 
-from guarantee_shared.settings import ServiceSettings
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
+
+from guarantee_shared.settings import ServiceSettings
+
+# Default collateral haircuts by kind (DOMAIN §8, ours). COLLATERAL_HAIRCUTS (a JSON object)
+# overrides some or all of them without a release.
+DEFAULT_COLLATERAL_HAIRCUTS = MappingProxyType(
+    {
+        "deposit": Decimal("0.0"),
+        "real_estate": Decimal("0.3"),
+        "equity_pledge": Decimal("0.5"),
+        "receivables": Decimal("0.4"),
+        "equipment": Decimal("0.5"),
+        "corporate_guarantee": Decimal("0.7"),
+        "personal_guarantee": Decimal("0.8"),
+        "other": Decimal("0.8"),
+    }
+)
 
 
 class CustomerApiSettings(ServiceSettings):
@@ -21,6 +38,12 @@ class CustomerApiSettings(ServiceSettings):
     demo_data: bool = True
     idempotency_ttl_hours: int = 24
     rating_engine_timeout_s: float = 5.0
+    # A token with ratings:score issued by the identity provider (production, RS256). Unset:
+    # customer-api signs its own short-lived HS256 token with AUTH_JWT_SECRET.
+    rating_engine_token: SecretStr | None = None
+    collateral_haircuts: dict[str, Decimal] = Field(
+        default_factory=lambda: dict(DEFAULT_COLLATERAL_HAIRCUTS)
+    )
 
     @field_validator("uscc_allowlist", mode="before")
     @classmethod
@@ -28,3 +51,14 @@ class CustomerApiSettings(ServiceSettings):
         if isinstance(value, str):
             return frozenset(code.strip().upper() for code in value.split(",") if code.strip())
         return value
+
+    @field_validator("collateral_haircuts")
+    @classmethod
+    def _haircuts(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        unknown = sorted(set(value) - set(DEFAULT_COLLATERAL_HAIRCUTS))
+        if unknown:
+            raise ValueError(f"unknown collateral kinds: {', '.join(unknown)}")
+        outside = sorted(kind for kind, haircut in value.items() if not 0 <= haircut <= 1)
+        if outside:
+            raise ValueError(f"haircuts must be between 0 and 1: {', '.join(outside)}")
+        return {**DEFAULT_COLLATERAL_HAIRCUTS, **value}

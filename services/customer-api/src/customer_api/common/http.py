@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query
 from fastapi.responses import Response
+from pydantic import BaseModel
+
 from guarantee_shared.errors import PreconditionFailed, PreconditionRequired
 from guarantee_shared.pagination import MAX_LIMIT
-from pydantic import BaseModel
 
 _ETAG = re.compile(r'^(?:W/)?"(\d{1,10})"$')
 
@@ -33,6 +34,20 @@ def _if_match(
 
 
 IfMatchDep = Annotated[int, Depends(_if_match)]
+
+
+def _optional_if_match(
+    if_match: Annotated[
+        str | None,
+        Header(description="Optional: the ETag the change is based on (412 when stale)"),
+    ] = None,
+) -> int | None:
+    return None if if_match is None else _if_match(if_match)
+
+
+# For writes where a stale-check is the caller's choice (e.g. contract events, which are
+# already serialised by a row lock and judged against the current state).
+OptionalIfMatchDep = Annotated[int | None, Depends(_optional_if_match)]
 
 
 def check_version(*, current: int, expected: int) -> None:

@@ -13,14 +13,14 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import Response
-from guarantee_shared.db.engine import SessionDep
-from guarantee_shared.errors import Conflict, InvalidInput
-from guarantee_shared.web.auth import CurrentPrincipal
 from pydantic import BaseModel
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.models import IdempotencyKey
+from guarantee_shared.db.engine import SessionDep
+from guarantee_shared.errors import Conflict, InvalidInput
+from guarantee_shared.web.auth import CurrentPrincipal
 
 _REPLAYED_HEADERS = ("location", "etag", "content-type")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from fastapi.exceptions import RequestValidationError
-from guarantee_shared.errors import InvalidInput
 from pydantic import BaseModel, ValidationError
+
+from guarantee_shared.errors import InvalidInput
 
 M = TypeVar("M", bound=BaseModel)
 

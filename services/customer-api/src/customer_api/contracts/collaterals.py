@@ -1,0 +1,107 @@
+"""Counter-guarantees (反担保) of a contract. Services flush, never commit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from customer_api.audit.service import record
+from customer_api.contracts import service as contracts
+from customer_api.contracts.schemas import CollateralIn, CollateralOut, ContractStatus
+from customer_api.models import Collateral, Contract
+from guarantee_shared.errors import Conflict, NotFound
+from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+
+# Collateral for a contract that is finished can never secure anything again.
+_FINISHED = frozenset({ContractStatus.closed, ContractStatus.written_off})
+
+
+def snapshot(collateral: Collateral) -> dict[str, Any]:
+    return CollateralOut.model_validate(collateral).model_dump(mode="json")
+
+
+async def add(
+    session: AsyncSession,
+    contract_id: uuid.UUID,
+    fields: CollateralIn,
+    *,
+    actor: str,
+    default_haircuts: Mapping[str, Decimal],
+) -> Collateral:
+    """Attach collateral; without a haircut the configured default for its kind applies."""
+    # A share lock: a concurrent close cannot slip in between the status check and the insert.
+    contract = await session.scalar(
+        select(Contract).where(Contract.id == contract_id).with_for_update(read=True)
+    )
+    if contract is None:
+        raise NotFound(f"No contract with id {contract_id}")
+    if contract.status in _FINISHED:
+        raise Conflict(
+            f"Contract {contract.id} is {contract.status}; collateral cannot be added to it",
+            contract_status=contract.status,
+        )
+    haircut = fields.haircut if fields.haircut is not None else default_haircuts[fields.kind]
+    collateral = Collateral(
+        id=uuid.uuid4(),
+        contract_id=contract.id,
+        kind=fields.kind.value,
+        appraised_value=fields.appraised_value,
+        haircut=haircut,
+        appraised_on=fields.appraised_on,
+        description=fields.description,
+        version=1,
+    )
+    session.add(collateral)
+    await session.flush()
+    await session.refresh(collateral)
+    await record(
+        session,
+        actor=actor,
+        action="create",
+        entity_type="collateral",
+        entity_id=collateral.id,
+        before=None,
+        after=snapshot(collateral),
+    )
+    return collateral
+
+
+async def get(
+    session: AsyncSession, contract_id: uuid.UUID, collateral_id: uuid.UUID
+) -> Collateral:
+    collateral = await session.scalar(
+        select(Collateral).where(
+            Collateral.id == collateral_id, Collateral.contract_id == contract_id
+        )
+    )
+    if collateral is None:
+        raise NotFound(f"No collateral {collateral_id} on contract {contract_id}")
+    return collateral
+
+
+async def list_collaterals(
+    session: AsyncSession, contract_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[Sequence[Collateral], str | None]:
+    """Keyset on id, served by the (contract_id, id) index."""
+    await contracts.get(session, contract_id)
+    query = (
+        select(Collateral)
+        .where(Collateral.contract_id == contract_id)
+        .order_by(Collateral.id)
+        .limit(limit + 1)
+    )
+    if cursor is not None:
+        (raw_id,) = decode_cursor(cursor, types=(str,))
+        try:
+            last_id = uuid.UUID(raw_id)
+        except ValueError as exc:
+            raise bad_cursor() from exc
+        query = query.where(Collateral.id > last_id)
+    rows = (await session.scalars(query)).all()
+    next_cursor = encode_cursor([str(rows[limit - 1].id)]) if len(rows) > limit else None
+    return rows[:limit], next_cursor

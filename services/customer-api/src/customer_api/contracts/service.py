@@ -1,0 +1,219 @@
+"""Contract rules: open, read, list, and record ledger events. Services flush, never commit."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from customer_api.audit.service import record
+from customer_api.common.http import check_version
+from customer_api.contracts import statemachine
+from customer_api.contracts.schemas import (
+    ContractCreate,
+    ContractOut,
+    ContractStatus,
+    EventIn,
+    Product,
+)
+from customer_api.models import Contract, ContractEvent, Customer
+from guarantee_shared.errors import Conflict, NotFound
+from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+
+
+def snapshot(contract: Contract) -> dict[str, Any]:
+    """The JSON form stored in the audit log."""
+    return ContractOut.model_validate(contract).model_dump(mode="json")
+
+
+async def get(
+    session: AsyncSession, contract_id: uuid.UUID, *, for_update: bool = False
+) -> Contract:
+    query = select(Contract).where(Contract.id == contract_id)
+    if for_update:
+        query = query.with_for_update()
+    contract = await session.scalar(query)
+    if contract is None:
+        raise NotFound(f"No contract with id {contract_id}")
+    return contract
+
+
+async def _existing_id(session: AsyncSession, contract_no: str) -> uuid.UUID | None:
+    return await session.scalar(select(Contract.id).where(Contract.contract_no == contract_no))
+
+
+def _duplicate(contract_no: str, existing: uuid.UUID | None) -> Conflict:
+    return Conflict(
+        f"A contract with contract_no {contract_no} already exists",
+        existing_id=str(existing) if existing else None,
+    )
+
+
+async def create(session: AsyncSession, fields: ContractCreate, *, actor: str) -> Contract:
+    # FOR SHARE holds off a concurrent deactivation (which locks the customer FOR UPDATE and
+    # counts open contracts) until this contract is committed and counted.
+    customer = await session.scalar(
+        select(Customer).where(Customer.id == fields.customer_id).with_for_update(read=True)
+    )
+    if customer is None:
+        raise NotFound(f"No customer with id {fields.customer_id}")
+    if customer.status != "active":
+        raise Conflict(
+            f"Customer {customer.id} is {customer.status}; contracts are opened only for active "
+            "customers",
+            customer_status=customer.status,
+        )
+    existing = await _existing_id(session, fields.contract_no)
+    if existing is not None:
+        raise _duplicate(fields.contract_no, existing)
+    contract = Contract(id=uuid.uuid4(), version=1, status=ContractStatus.pending.value)
+    for name, value in fields.model_dump(mode="python").items():
+        setattr(contract, name, value)
+    session.add(contract)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # a concurrent create with the same number won the race
+        raise _duplicate(fields.contract_no, None) from exc
+    await session.refresh(contract)
+    await record(
+        session,
+        actor=actor,
+        action="create",
+        entity_type="contract",
+        entity_id=contract.id,
+        before=None,
+        after=snapshot(contract),
+    )
+    return contract
+
+
+def _state_of(contract: Contract) -> statemachine.ContractState:
+    names = [f.name for f in dataclasses.fields(statemachine.ContractState)]
+    values = {name: getattr(contract, name) for name in names}
+    values["status"] = ContractStatus(contract.status)
+    return statemachine.ContractState(**values)
+
+
+async def record_event(
+    session: AsyncSession,
+    contract_id: uuid.UUID,
+    event: EventIn,
+    *,
+    actor: str,
+    expected_version: int | None,
+) -> tuple[ContractEvent, Contract]:
+    """Record one ledger event and apply it to the contract, or refuse it changing nothing.
+
+    The contract row is locked first, so concurrent events on one contract are judged one
+    after another against the state the previous one left (no lost update, no overdraft).
+    """
+    contract = await get(session, contract_id, for_update=True)
+    if expected_version is not None:
+        check_version(current=contract.version, expected=expected_version)
+    last = (
+        await session.execute(
+            select(ContractEvent.seq, ContractEvent.occurred_on)
+            .where(ContractEvent.contract_id == contract.id)
+            .order_by(ContractEvent.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    after = statemachine.apply(
+        _state_of(contract),
+        kind=event.type,
+        amount=event.amount,
+        occurred_on=event.occurred_on,
+        last_occurred_on=last.occurred_on if last else None,
+    )
+    before = snapshot(contract)
+    for name, value in dataclasses.asdict(after).items():
+        setattr(contract, name, value)
+    contract.status = after.status.value
+    contract.version += 1
+    row = ContractEvent(
+        contract_id=contract.id,
+        seq=(last.seq if last else 0) + 1,
+        type=event.type.value,
+        amount=event.amount,
+        occurred_on=event.occurred_on,
+        note=event.note,
+        status_after=contract.status,
+        balance_after=contract.outstanding_balance,
+        actor=actor,
+    )
+    session.add(row)
+    await session.flush()
+    await session.refresh(contract)
+    await session.refresh(row)
+    await record(
+        session,
+        actor=actor,
+        action=f"event.{event.type.value}",
+        entity_type="contract",
+        entity_id=contract.id,
+        before=before,
+        after=snapshot(contract),
+    )
+    return row, contract
+
+
+async def list_events(
+    session: AsyncSession, contract_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[Sequence[ContractEvent], str | None]:
+    """The ledger oldest first, keyset on seq (served by the (contract_id, seq) unique index)."""
+    await get(session, contract_id)
+    query = (
+        select(ContractEvent)
+        .where(ContractEvent.contract_id == contract_id)
+        .order_by(ContractEvent.seq)
+        .limit(limit + 1)
+    )
+    if cursor is not None:
+        (last_seq,) = decode_cursor(cursor, types=(int,))
+        query = query.where(ContractEvent.seq > last_seq)
+    rows = (await session.scalars(query)).all()
+    next_cursor = encode_cursor([rows[limit - 1].seq]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def list_contracts(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID | None,
+    status: ContractStatus | None,
+    product: Product | None,
+    lender: str | None,
+    maturing_before: date | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[Contract], str | None]:
+    """Keyset on id: the primary key and the (customer_id, id) and (status, id) indexes serve
+    every page at the same cost however deep."""
+    query = select(Contract)
+    if customer_id is not None:
+        query = query.where(Contract.customer_id == customer_id)
+    if status is not None:
+        query = query.where(Contract.status == status.value)
+    if product is not None:
+        query = query.where(Contract.product == product.value)
+    if lender is not None:
+        query = query.where(Contract.lender == lender)
+    if maturing_before is not None:
+        query = query.where(Contract.maturity_date < maturing_before)
+    if cursor is not None:
+        (raw_id,) = decode_cursor(cursor, types=(str,))
+        try:
+            last_id = uuid.UUID(raw_id)
+        except ValueError as exc:
+            raise bad_cursor() from exc
+        query = query.where(Contract.id > last_id)
+    rows = (await session.scalars(query.order_by(Contract.id).limit(limit + 1))).all()
+    next_cursor = encode_cursor([str(rows[limit - 1].id)]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
