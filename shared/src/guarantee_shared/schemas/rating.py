@@ -13,7 +13,7 @@ import re
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import (
     AfterValidator,
@@ -190,9 +190,8 @@ class CreditEvent(_Request):
         if self.kind is CreditEventKind.EXTERNAL_RATING:
             if self.grade is None or not _EXTERNAL_GRADE.match(self.grade):
                 raise ValueError("an external_rating needs a grade AAA, AA+ ... B-, CCC, CC or C")
-        elif self.kind is CreditEventKind.TAX_CREDIT_GRADE:
-            if self.grade not in _TAX_GRADE:
-                raise ValueError("a tax_credit_grade needs a grade A, B, M, C or D")
+        elif self.kind is CreditEventKind.TAX_CREDIT_GRADE and self.grade not in _TAX_GRADE:
+            raise ValueError("a tax_credit_grade needs a grade A, B, M, C or D")
         if self.resolved_on is not None and self.resolved_on < self.occurred_on:
             raise ValueError("resolved_on is before occurred_on")
         return self
@@ -284,7 +283,7 @@ class RatingResult(_Result):
     matched_conditions: list[str]
     reasons: list[RatingReason] = Field(description="Largest effect first")
     knockouts: list[str]
-    recommended_limit: MoneyOut | None = Field(description="null when equity and revenue are unknown")
+    recommended_limit: MoneyOut | None = Field(description="null if equity and revenue are unknown")
     strategy: str
     review_interval_days: int
     model_version: str
@@ -326,10 +325,3 @@ class ModelSummary(_Result):
 class ModelsIndex(_Result):
     active: str
     available: list[ModelSummary]
-
-
-def json_safe(value: Any) -> Any:
-    """Plain JSON types for a value taken from a pydantic error's ``input`` or ``ctx``."""
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return str(value)

@@ -1,0 +1,64 @@
+"""The rating-engine app: ``create_app(settings)`` builds it; importing has no side effects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from guarantee_shared.schemas.rating import RatingRequest
+from guarantee_shared.web.app import build_app
+from rating_engine import __version__
+from rating_engine.router import models, scoring
+from rating_engine.service import RatingService
+from rating_engine.settings import RatingEngineSettings
+from rating_engine.tokens import MemoTokenVerifier
+
+REF_TEMPLATE = "#/components/schemas/{model}"
+DESCRIPTION = (
+    "Stateless scoring of guarantee customers: a rating request in, a rating out. Rules live in "
+    "versioned ruleset files; the same request and model version always give the same rating."
+)
+
+
+def create_app(settings: RatingEngineSettings | None = None) -> FastAPI:
+    """Build the app. Every ruleset is loaded and checked here, before anything is served:
+    a broken one raises :class:`~rating_engine.ruleset.RulesetError` and the process stops.
+    """
+    settings = settings or RatingEngineSettings()
+    service = RatingService.load(settings.rulesets_dir, active=settings.active_model_version)
+    app = build_app(
+        settings,
+        service="rating-engine",
+        title="rating-engine",
+        version=__version__,
+        description=DESCRIPTION,
+        body_limit_overrides={"/v1/score/batch": settings.batch_max_body_bytes},
+    )
+    app.state.rating_service = service
+    app.state.token_verifier = MemoTokenVerifier(app.state.token_verifier)
+    app.include_router(scoring)
+    app.include_router(models)
+    _document_request_schema(app)
+    return app
+
+
+def _document_request_schema(app: FastAPI) -> None:
+    """Add ``RatingRequest`` and its parts to the OpenAPI components.
+
+    The scoring routes name it in their explicit request bodies rather than through a typed
+    parameter, so FastAPI would not list it by itself.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = build()
+            schema = RatingRequest.model_json_schema(ref_template=REF_TEMPLATE)
+            components = spec.setdefault("components", {}).setdefault("schemas", {})
+            components.update(schema.pop("$defs", {}))
+            components["RatingRequest"] = schema
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

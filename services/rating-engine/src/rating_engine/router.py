@@ -1,0 +1,130 @@
+"""HTTP routes of the rating engine: thin, each validates and calls one service method.
+
+The two scoring routes are the hot path. FastAPI's per-request dependency solving and body
+parsing cost more than scoring itself (see bench/README.md), so they are :class:`LeanRoute`\\ s:
+the endpoint receives the bare request, checks the token with :func:`authorize` (the rules of
+``require``) and hands the raw body to the service, which validates it with the same
+``RatingRequest`` model and answers 422 problems in the same form. Their OpenAPI entries are
+declared explicitly below. The model routes are ordinary FastAPI routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.routing import APIRoute
+
+from guarantee_shared.errors import InvalidInput
+from guarantee_shared.schemas.rating import (
+    MAX_BATCH,
+    ModelsIndex,
+    RatingBatchResponse,
+    RatingResult,
+)
+from guarantee_shared.web.auth import require
+from guarantee_shared.web.routing import api_router
+from rating_engine.ruleset import Ruleset
+from rating_engine.service import RatingService
+from rating_engine.tokens import authorize
+
+SCORE_SCOPE = "ratings:score"
+JSON = "application/json"
+Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class LeanRoute(APIRoute):
+    """A route whose endpoint takes the bare :class:`Request` and returns a :class:`Response`."""
+
+    def get_route_handler(self) -> Endpoint:
+        endpoint: Endpoint = self.endpoint
+        return endpoint
+
+
+async def get_service(request: Request) -> RatingService:
+    # Async on purpose: FastAPI runs a plain ``def`` dependency in a worker thread.
+    service: RatingService = request.app.state.rating_service
+    return service
+
+
+ServiceDep = Annotated[RatingService, Depends(get_service)]
+
+
+def _model_version(request: Request) -> str | None:
+    version = request.query_params.get("model_version")
+    if version is not None and not 0 < len(version) <= 64:
+        raise InvalidInput(
+            "model_version must have 1 to 64 characters", loc=["query", "model_version"]
+        )
+    return version
+
+
+def _doc(body_schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI parts a lean route cannot infer: body, query parameter and security."""
+    return {
+        "security": [{"HTTPBearer": []}],
+        "parameters": [
+            {
+                "name": "model_version",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 64},
+                "description": "Ruleset version to score with; the active one when omitted",
+            }
+        ],
+        "requestBody": {"required": True, "content": {JSON: {"schema": body_schema}}},
+    }
+
+
+_REQUEST_REF = {"$ref": "#/components/schemas/RatingRequest"}
+_BATCH_SCHEMA = {
+    "type": "object",
+    "required": ["requests"],
+    "additionalProperties": False,
+    "properties": {"requests": {"type": "array", "maxItems": MAX_BATCH, "items": _REQUEST_REF}},
+}
+
+# The lean routes read the raw body themselves (see service.parse_request for precision).
+scoring = APIRouter(prefix="/v1", tags=["rating"], route_class=LeanRoute)
+models = api_router(prefix="/v1", tags=["rating"], dependencies=[Depends(require(SCORE_SCOPE))])
+
+
+@scoring.post(
+    "/score",
+    response_model=RatingResult,
+    summary="Rate one customer",
+    openapi_extra=_doc(_REQUEST_REF),
+)
+async def score(request: Request) -> Response:
+    await authorize(request, SCORE_SCOPE)
+    service: RatingService = request.app.state.rating_service
+    body = await request.body()
+    payload = service.score_json(body, version=_model_version(request))
+    return Response(payload, media_type=JSON)
+
+
+@scoring.post(
+    "/score/batch",
+    response_model=RatingBatchResponse,
+    summary=f"Rate up to {MAX_BATCH:,} customers; a bad item gets an error entry in its slot",
+    openapi_extra=_doc(_BATCH_SCHEMA),
+)
+async def score_batch(request: Request) -> Response:
+    await authorize(request, SCORE_SCOPE)
+    service: RatingService = request.app.state.rating_service
+    body, version = await request.body(), _model_version(request)
+    # Parsing, validating and scoring 10,000 items takes CPU time; keep the loop free meanwhile.
+    payload = await to_thread.run_sync(lambda: service.score_batch(body, version=version))
+    return Response(payload, media_type=JSON)
+
+
+@models.get("/models", response_model=ModelsIndex, summary="Active and available rulesets")
+async def list_models(service: ServiceDep) -> ModelsIndex:
+    return service.models()
+
+
+@models.get("/models/{version}", response_model=Ruleset, summary="One whole ruleset")
+async def get_model(service: ServiceDep, version: Annotated[str, Path(max_length=64)]) -> Response:
+    return Response(service.document(version).model_dump_json(), media_type=JSON)

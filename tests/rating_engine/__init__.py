@@ -1,0 +1,1 @@
+"""Tests of the rating engine: scoring rules, ruleset loading, HTTP API and the typed client."""
