@@ -33,6 +33,9 @@ def stop_embedded(data_dir: str | Path) -> None:
     pgdata = Path(data_dir).resolve() / "pg"
     if pgdata.exists():
         server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        # get_server hands back this process's cached handle (cleanup_mode=None when
+        # embedded_url started the server here), which would make cleanup() a no-op.
+        server.cleanup_mode = "stop"
         server.cleanup()
 
 

@@ -1,0 +1,122 @@
+"""The demo book `make run` loads: written through the API, consistent, loaded only once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+import asyncpg
+import pytest
+from fastapi import FastAPI
+
+from customer_api.demo import ACTOR, DatabaseNotEmpty, build_book, load_demo
+from guarantee_shared.identifiers import id_number_problem, industry_problem, uscc_problem
+
+STATUSES = {"pending", "active", "overdue", "compensated", "repaid", "closed", "written_off"}
+
+
+def test_the_book_is_the_same_every_time_for_the_same_day() -> None:
+    assert build_book(date(2026, 3, 15)) == build_book(date(2026, 3, 15))
+    # Another day shifts the dates but keeps the shape: the same customers and statuses.
+    other = build_book(date(2027, 3, 15))
+    assert [c.body["credit_code"] for c in other.customers] == [
+        c.body["credit_code"] for c in build_book(date(2026, 3, 15)).customers
+    ]
+    assert other.status_counts() == build_book(date(2026, 3, 15)).status_counts()
+
+
+def test_the_book_has_valid_identifiers_and_spans_industries_and_groups() -> None:
+    book = build_book(date(2026, 3, 15))
+    bodies = [c.body for c in book.customers]
+    assert all(uscc_problem(b["credit_code"]) is None for b in bodies)
+    assert all(id_number_problem(b["legal_representative_id_number"]) is None for b in bodies)
+    assert all(industry_problem(b["industry_code"]) is None for b in bodies)
+    assert len({b["credit_code"] for b in bodies}) == len(bodies)
+    assert len({b["industry_code"][0] for b in bodies}) >= 12
+    groups = Counter(b.get("related_group") for b in bodies if b.get("related_group"))
+    assert len(groups) >= 3
+    assert all(3 <= n <= 5 for n in groups.values())
+    employees = [b["employees"] for b in bodies]
+    assert min(employees) < 10  # micro ...
+    assert max(employees) > 1000  # ... through large
+
+
+async def test_loading_the_demo_writes_a_consistent_book_once(
+    app: FastAPI, db: asyncpg.Connection
+) -> None:
+    summary = await load_demo(app)
+
+    assert await db.fetchval("SELECT count(*) FROM customer.customers") == 200
+    assert summary.customers == 200
+    rows = await db.fetch("SELECT DISTINCT status FROM customer.contracts")
+    statuses = {r["status"] for r in rows}
+    assert statuses == STATUSES
+    assert sum(summary.contracts.values()) == await db.fetchval(
+        "SELECT count(*) FROM customer.contracts"
+    )
+
+    # Each contract's figures are what its ledger says.
+    events = await db.fetch(
+        "SELECT contract_id, type, amount, status_after FROM customer.contract_events "
+        "ORDER BY contract_id, seq"
+    )
+    ledgers: dict[object, list[asyncpg.Record]] = {}
+    for event in events:
+        ledgers.setdefault(event["contract_id"], []).append(event)
+    contracts = await db.fetch("SELECT * FROM customer.contracts")
+    for contract in contracts:
+        ledger = ledgers.get(contract["id"], [])
+        totals: Counter[str] = Counter()
+        for event in ledger:
+            totals[event["type"]] += event["amount"] or Decimal(0)
+        drawn_less_repaid = totals["activate"] - totals["repayment"]
+        if totals["compensation"]:
+            assert contract["outstanding_balance"] == 0
+        else:
+            assert contract["outstanding_balance"] == drawn_less_repaid, contract["contract_no"]
+        assert contract["compensated_amount"] == totals["compensation"]
+        assert contract["recovered_amount"] == totals["recovery"]
+        assert contract["loss_amount"] == totals["write_off"]
+        assert contract["status"] == (ledger[-1]["status_after"] if ledger else "pending")
+        if contract["status"] == "overdue":
+            assert contract["overdue_since"] is not None
+            assert contract["overdue_since"] <= date.today()
+        if contract["status"] == "written_off":
+            assert (
+                contract["recovered_amount"] + contract["loss_amount"]
+                == (contract["compensated_amount"])
+            )
+
+    # The book's weak spots are there for the warnings to find.
+    weak = await db.fetchrow(
+        "SELECT count(*) FILTER (WHERE net_profit < 0) AS losses,"
+        " count(*) FILTER (WHERE operating_cash_flow < 0) AS negative_cash,"
+        " count(*) FILTER (WHERE total_liabilities > 0.9 * total_assets) AS high_debt"
+        " FROM customer.financial_statements"
+    )
+    assert weak["losses"] > 0
+    assert weak["negative_cash"] > 0
+    assert weak["high_debt"] > 0
+    kinds = {r["kind"] for r in await db.fetch("SELECT kind FROM customer.credit_events")}
+    assert {"litigation", "tax_credit_grade", "loan_overdue", "dishonest_executee"} <= kinds
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM customer.credit_events"
+            " WHERE kind = 'dishonest_executee' AND resolved_on IS NULL"
+        )
+        > 0
+    )
+    assert await db.fetchval("SELECT count(DISTINCT kind) FROM customer.collaterals") >= 6
+
+    # Written through the API: every customer and contract has its audit entry by the loader.
+    audited = await db.fetchval(
+        "SELECT count(*) FROM customer.audit_log"
+        " WHERE actor = $1 AND entity_type IN ('customer', 'contract') AND action = 'create'",
+        ACTOR,
+    )
+    assert audited == 200 + len(contracts)
+
+    with pytest.raises(DatabaseNotEmpty):
+        await load_demo(app)
+    assert await db.fetchval("SELECT count(*) FROM customer.customers") == 200
