@@ -1,0 +1,1 @@
+"""HTTP conventions every alerting router uses (ETag/If-Match, idempotency, responses)."""

@@ -1,0 +1,80 @@
+"""/v1/rules: thin handlers over rules.service."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Query
+from fastapi.responses import Response
+
+from alerting.common.http import CursorQuery, IfMatchDep, LimitQuery, json_response
+from alerting.common.idempotency import IdempotencyDep
+from alerting.deps import AlertsRead, AlertsWrite, SessionDep
+from alerting.models import Rule
+from alerting.rules import service
+from alerting.rules.schemas import RuleFields, RuleOut
+from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.web.routing import api_router
+
+router = api_router(prefix="/v1/rules", tags=["rules"])
+
+
+def _respond(rule: Rule, *, status_code: int = 200) -> Response:
+    return json_response(
+        RuleOut.model_validate(rule),
+        status_code=status_code,
+        version=rule.version,
+        location=f"/v1/rules/{rule.id}" if status_code == 201 else None,
+    )
+
+
+@router.post("", status_code=201, response_model=RuleOut, summary="Create a rule")
+async def create_rule(
+    body: RuleFields, session: SessionDep, _: AlertsWrite, idempotency: IdempotencyDep
+) -> Response:
+    if (replayed := await idempotency.replay(body)) is not None:
+        return replayed
+    rule = await service.create(session, body)
+    return await idempotency.remember(_respond(rule, status_code=201))
+
+
+@router.get("", response_model=Page[RuleOut], summary="List rules, by name")
+async def list_rules(
+    session: SessionDep,
+    _: AlertsRead,
+    indicator: Annotated[str | None, Query(max_length=80)] = None,
+    enabled: bool | None = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[RuleOut]:
+    rows, next_cursor = await service.list_rules(
+        session, indicator=indicator, enabled=enabled, limit=limit, cursor=cursor
+    )
+    return Page[RuleOut](items=[RuleOut.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{rule_id}", response_model=RuleOut, summary="One rule")
+async def get_rule(rule_id: uuid.UUID, session: SessionDep, _: AlertsRead) -> Response:
+    return _respond(await service.get(session, rule_id))
+
+
+@router.put("/{rule_id}", response_model=RuleOut, summary="Replace a rule (If-Match)")
+async def put_rule(
+    rule_id: uuid.UUID,
+    body: RuleFields,
+    session: SessionDep,
+    _: AlertsWrite,
+    expected_version: IfMatchDep,
+) -> Response:
+    rule = await service.get(session, rule_id, for_update=True)
+    return _respond(await service.replace(session, rule, body, expected_version=expected_version))
+
+
+@router.delete("/{rule_id}", status_code=204, summary="Delete a rule and its alerts (If-Match)")
+async def delete_rule(
+    rule_id: uuid.UUID, session: SessionDep, _: AlertsWrite, expected_version: IfMatchDep
+) -> Response:
+    rule = await service.get(session, rule_id, for_update=True)
+    await service.delete(session, rule, expected_version=expected_version)
+    return Response(status_code=204)

@@ -1,0 +1,247 @@
+"""Typed client of customer-api's portfolio read model (CONTRACT.md, Portfolio).
+
+Same shape as :mod:`guarantee_shared.clients.rating_engine`: one ``httpx.AsyncClient``, explicit
+timeouts, a bearer token from a string or a callable, the caller's request id forwarded, and
+bounded ``stamina`` retries on transport errors and 502/503/504 (every call here is a GET, so
+retrying is safe). A peer that stays down, answers 5xx or breaks the contract raises
+:class:`~guarantee_shared.errors.PeerUnavailable`; a refused request (4xx) raises
+:class:`CustomerApiRejected`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import date
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+import stamina
+from pydantic import ValidationError
+
+from guarantee_shared.errors import DomainError, PeerUnavailable
+from guarantee_shared.schemas.portfolio import (
+    GroupBy,
+    IndicatorGroup,
+    IndicatorReport,
+    Period,
+    RegulatoryFigures,
+    Signal,
+    SignalKind,
+    SignalPage,
+)
+
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
+RETRY_STATUSES = frozenset({502, 503, 504})
+PAGE_SIZE = 500
+PEER = "customer-api"
+
+TokenSource = str | Callable[[], str]
+T = TypeVar("T")
+
+
+class CustomerApiRejected(DomainError):
+    """customer-api refused the request (4xx): a bad query or a token it does not accept."""
+
+    status = 502
+    title = "customer-api rejected the request"
+    slug = "customer-api-rejected"
+
+
+class _RetryableStatus(Exception):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"customer-api answered {response.status_code}")
+        self.response = response
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+class CustomerApiClient:
+    """Reads customer-api at ``base_url``; use as ``async with`` or call :meth:`aclose`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: TokenSource,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        attempts: int = 3,
+        retry_timeout_s: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._token = token
+        self._attempts = attempts
+        self._retry_timeout_s = retry_timeout_s
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+
+    async def __aenter__(self) -> CustomerApiClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def indicators(
+        self,
+        *,
+        group_by: GroupBy = GroupBy.NONE,
+        period: Period = Period.YTD,
+        as_of: date | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        request_id: str | None = None,
+    ) -> IndicatorReport:
+        """One answer of ``GET /v1/portfolio/indicators`` (one page for ``group_by=customer``)."""
+        params: dict[str, str] = {"group_by": group_by.value, "period": period.value}
+        if as_of is not None:
+            params["as_of"] = as_of.isoformat()
+        if limit is not None:
+            params["limit"] = str(limit)
+        if cursor is not None:
+            params["cursor"] = cursor
+        response = await self._get(
+            "/v1/portfolio/indicators", httpx.QueryParams(params), request_id
+        )
+        return self._parse(response, IndicatorReport.model_validate_json)
+
+    async def all_indicators(
+        self,
+        *,
+        group_by: GroupBy = GroupBy.NONE,
+        period: Period = Period.YTD,
+        as_of: date | None = None,
+        request_id: str | None = None,
+    ) -> IndicatorReport:
+        """Every group, following ``next_cursor`` (only ``group_by=customer`` pages)."""
+        report = await self.indicators(
+            group_by=group_by,
+            period=period,
+            as_of=as_of,
+            limit=PAGE_SIZE if group_by is GroupBy.CUSTOMER else None,
+            request_id=request_id,
+        )
+        groups: list[IndicatorGroup] = list(report.groups)
+        cursor = report.next_cursor
+        while cursor is not None:
+            page = await self.indicators(
+                group_by=group_by,
+                period=period,
+                as_of=as_of,
+                limit=PAGE_SIZE,
+                cursor=cursor,
+                request_id=request_id,
+            )
+            groups.extend(page.groups)
+            cursor = page.next_cursor
+        return report.model_copy(update={"groups": groups, "next_cursor": None})
+
+    async def signals(
+        self,
+        *,
+        since: date | None = None,
+        kinds: Sequence[SignalKind] = (),
+        limit: int = PAGE_SIZE,
+        cursor: str | None = None,
+        request_id: str | None = None,
+    ) -> SignalPage:
+        """One page of ``GET /v1/portfolio/signals``."""
+        params: list[tuple[str, str | int | float | bool | None]] = [("limit", str(limit))]
+        if since is not None:
+            params.append(("since", since.isoformat()))
+        params.extend(("kind", kind.value) for kind in kinds)
+        if cursor is not None:
+            params.append(("cursor", cursor))
+        response = await self._get("/v1/portfolio/signals", httpx.QueryParams(params), request_id)
+        return self._parse(response, SignalPage.model_validate_json)
+
+    async def iter_signals(
+        self,
+        *,
+        since: date | None = None,
+        kinds: Sequence[SignalKind] = (),
+        request_id: str | None = None,
+    ) -> AsyncIterator[Signal]:
+        """Every signal, page after page."""
+        cursor: str | None = None
+        while True:
+            page = await self.signals(
+                since=since, kinds=kinds, cursor=cursor, request_id=request_id
+            )
+            for signal in page.items:
+                yield signal
+            cursor = page.next_cursor
+            if cursor is None:
+                return
+
+    async def regulatory(self, *, request_id: str | None = None) -> RegulatoryFigures:
+        """``GET /v1/portfolio/regulatory``: leverage and concentration against the limits."""
+        response = await self._get("/v1/portfolio/regulatory", None, request_id)
+        return self._parse(response, RegulatoryFigures.model_validate_json)
+
+    def _headers(self, request_id: str | None) -> dict[str, str]:
+        token = self._token if isinstance(self._token, str) else self._token()
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        if request_id:
+            headers["X-Request-ID"] = request_id
+        return headers
+
+    async def _get(
+        self,
+        path: str,
+        params: httpx.QueryParams | None,
+        request_id: str | None,
+    ) -> httpx.Response:
+        try:
+            async for attempt in stamina.retry_context(
+                on=(httpx.TransportError, _RetryableStatus),
+                attempts=self._attempts,
+                timeout=self._retry_timeout_s,
+            ):
+                with attempt:
+                    response = await self._http.get(
+                        path, params=params, headers=self._headers(request_id)
+                    )
+                    if response.status_code in RETRY_STATUSES:
+                        raise _RetryableStatus(response)
+        except httpx.TransportError as exc:
+            raise PeerUnavailable(
+                f"customer-api could not be reached: {type(exc).__name__}: {exc}", peer=PEER
+            ) from exc
+        except _RetryableStatus as exc:
+            response = exc.response
+        return response
+
+    @staticmethod
+    def _parse(response: httpx.Response, parse: Callable[[bytes], T]) -> T:
+        status = response.status_code
+        if status >= 500:
+            raise PeerUnavailable(
+                f"customer-api answered {status}: {_problem(response).get('detail', '')}",
+                peer=PEER,
+            )
+        if status >= 400:
+            problem = _problem(response)
+            raise CustomerApiRejected(
+                f"customer-api answered {status}: {problem.get('detail', response.text)}",
+                upstream_status=status,
+                upstream_errors=problem.get("errors", []),
+            )
+        try:
+            return parse(response.content)
+        except ValidationError as exc:
+            raise PeerUnavailable(
+                f"customer-api's answer does not match the contract: {exc}", peer=PEER
+            ) from exc
