@@ -33,7 +33,7 @@ test: sync
 lint: sync
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy shared/src services/customer-api/src
+	$(UV) run --frozen mypy shared/src services/customer-api/src services/rating-engine/src services/alerting/src
 	$(UV) run --frozen lint-imports
 
 format: sync

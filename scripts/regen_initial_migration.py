@@ -14,6 +14,7 @@ from pathlib import Path
 
 import asyncpg
 from alembic import command
+
 from guarantee_shared.db.migrations import alembic_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,13 +34,11 @@ def main() -> None:
     name = f"regen_{uuid.uuid4().hex[:8]}"
     asyncio.run(_db(f'CREATE DATABASE "{name}"'))
     try:
-        for old in (SCRIPT / "versions").glob("*_customer_records_contracts_audit.py"):
+        for old in (SCRIPT / "versions").glob("2026_11_28_*.py"):
             old.unlink()
         cfg = alembic_config(SCRIPT, ADMIN.rsplit("/", 1)[0] + "/" + name)
         cfg.set_main_option("file_template", "2026_11_28_%%(slug)s")
-        command.revision(
-            cfg, message="customer records, contracts, audit", autogenerate=True, rev_id="0001"
-        )
+        command.revision(cfg, message="initial schema", autogenerate=True, rev_id="0001")
     finally:
         asyncio.run(_db(f'DROP DATABASE "{name}"'))
     subprocess.run(["ruff", "format", str(SCRIPT / "versions")], check=True)

@@ -8,25 +8,20 @@ import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
 from customer_api.app import create_app
 from customer_api.migrate import SCRIPT_LOCATION
+from customer_api.models import Base
 from customer_api.settings import CustomerApiSettings
-from fastapi import FastAPI
 from guarantee_shared.db import migrations
-
+from rating_engine.app import create_app as create_engine_app
+from rating_engine.settings import RatingEngineSettings
 from tests.support.auth import ALL_SCOPES, bearer
 from tests.support.database import asyncpg_dsn, create_database, drop_database
 
-TABLES = (
-    "audit_log",
-    "idempotency_keys",
-    "contract_events",
-    "collaterals",
-    "contracts",
-    "financial_statements",
-    "credit_events",
-    "customers",
-)
+# Every table of the schema, so a new model is emptied between tests without anyone listing it.
+TABLES = tuple(table.name for table in Base.metadata.sorted_tables)
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +46,9 @@ def settings(customer_db_url: str) -> CustomerApiSettings:
 
 @pytest.fixture(scope="session")
 async def app(settings: CustomerApiSettings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
+    # The real rating engine, in-process: customer-api reaches it through its typed client.
+    engine = create_engine_app(RatingEngineSettings(environment="test", log_level="WARNING"))
+    application = create_app(settings, rating_transport=httpx.ASGITransport(app=engine))
     async with LifespanManager(application):
         yield application
 

@@ -47,3 +47,16 @@ async def test_audit_entry_carries_the_request_id(client: httpx.AsyncClient, db:
     assert response.status_code == 201
     audit = await client.get("/v1/audit", params={"entity_id": response.json()["id"]})
     assert [e["request_id"] for e in audit.json()["items"]] == ["onboarding-7"]
+
+
+async def test_nul_characters_are_422_not_500(client: httpx.AsyncClient) -> None:
+    from tests.support.factories import customer_body
+
+    body = await client.post("/v1/customers", json=customer_body(name="坏\x00名字"))
+    assert body.status_code == 422
+    assert body.json()["errors"][0]["loc"] == ["body", "name"]
+    query = await client.get("/v1/customers", params={"q": "a\x00b"})
+    assert query.status_code == 422
+    assert query.json()["errors"][0]["loc"] == ["query", "q"]
+    path = await client.get("/v1/customers/by-credit-code/ab%00cd")
+    assert path.status_code == 422

@@ -19,6 +19,10 @@ class ServiceSettings(BaseSettings):
     data_dir: str = ".data"
     auth_jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     auth_jwks_url: str | None = None
+    # How this service introduces itself to its peers (token `sub`), and an optional token
+    # issued for it by the identity provider (see guarantee_shared.web.auth.ServiceToken).
+    service_name: str = "guarantee-service"
+    service_token: SecretStr | None = None
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
     max_body_bytes: int = 1_048_576

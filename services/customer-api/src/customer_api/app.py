@@ -6,24 +6,33 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import httpx
 from anyio import to_thread
 from fastapi import FastAPI, Request
+
+from customer_api import __version__
+from customer_api.audit.router import router as audit_router
+from customer_api.common.idempotency import purge_expired_keys
+from customer_api.complaints.router import router as complaints_router
+from customer_api.contracts.router import router as contracts_router
+from customer_api.customers.router import router as customers_router
+from customer_api.facts.router import router as facts_router
+from customer_api.imports.router import router as imports_router
+from customer_api.imports.runner import ImportRunner
+from customer_api.migrate import SCRIPT_LOCATION
+from customer_api.models import SCHEMA
+from customer_api.portfolio.router import router as portfolio_router
+from customer_api.ratings.jobs import JobRunner
+from customer_api.ratings.router import router as ratings_router
+from customer_api.reviews.router import router as reviews_router
+from customer_api.settings import CustomerApiSettings
+from guarantee_shared.clients.rating_engine import RatingEngineClient
 from guarantee_shared.db.embedded import resolve_database_url
 from guarantee_shared.db.engine import create_engine, create_sessionmaker
 from guarantee_shared.db.migrations import pending_reason
 from guarantee_shared.logging import get_logger
 from guarantee_shared.web.app import build_app
-
-from customer_api import __version__
-from customer_api.audit.router import router as audit_router
-from customer_api.common.idempotency import purge_expired_keys
-from customer_api.contracts.router import router as contracts_router
-from customer_api.customers.router import router as customers_router
-from customer_api.facts.router import router as facts_router
-from customer_api.migrate import SCRIPT_LOCATION
-from customer_api.models import SCHEMA
-from customer_api.portfolio.router import router as portfolio_router
-from customer_api.settings import CustomerApiSettings
+from guarantee_shared.web.auth import ServiceToken
 
 log = get_logger(__name__)
 
@@ -52,7 +61,12 @@ async def _purge_loop(app: FastAPI, settings: CustomerApiSettings) -> None:
         await asyncio.sleep(3600)
 
 
-def create_app(settings: CustomerApiSettings | None = None) -> FastAPI:
+def create_app(
+    settings: CustomerApiSettings | None = None,
+    *,
+    rating_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """Build the app; ``rating_transport`` lets tests reach an in-process rating engine."""
     settings = settings or CustomerApiSettings()
 
     @contextlib.asynccontextmanager
@@ -62,14 +76,39 @@ def create_app(settings: CustomerApiSettings | None = None) -> FastAPI:
         )
         app.state.engine = create_engine(url, application_name="customer-api")
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
-        purge = asyncio.create_task(_purge_loop(app, settings))
+        app.state.rating_client = RatingEngineClient(
+            settings.rating_engine_url,
+            token=ServiceToken(settings, scopes=("ratings:score",)),
+            timeout=httpx.Timeout(settings.rating_engine_timeout_s, connect=2.0),
+            transport=rating_transport,
+        )
+        app.state.job_runner = JobRunner(
+            app.state.sessionmaker,
+            app.state.rating_client,
+            guarantor_net_assets=settings.guarantor_net_assets,
+        )
+        app.state.import_runner = ImportRunner(
+            app.state.sessionmaker,
+            allowlist=settings.uscc_allowlist,
+            haircuts=settings.collateral_haircuts,
+            batch_rows=settings.import_batch_rows,
+            errors_kept=settings.import_errors_kept,
+        )
+        tasks = [
+            asyncio.create_task(_purge_loop(app, settings)),
+            asyncio.create_task(app.state.job_runner.run()),
+            asyncio.create_task(app.state.import_runner.run()),
+        ]
         log.info("customer_api_started", port=settings.customer_api_port)
         try:
             yield
         finally:
-            purge.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await purge
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await app.state.rating_client.aclose()
             await app.state.engine.dispose()
 
     app = build_app(
@@ -80,10 +119,15 @@ def create_app(settings: CustomerApiSettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         readiness={"database": _database_ready},
+        body_limit_overrides={"/v1/imports": settings.import_max_bytes},
     )
     app.include_router(customers_router)
     app.include_router(facts_router)
     app.include_router(contracts_router)
+    app.include_router(ratings_router)
     app.include_router(portfolio_router)
     app.include_router(audit_router)
+    app.include_router(reviews_router)
+    app.include_router(complaints_router)
+    app.include_router(imports_router)
     return app

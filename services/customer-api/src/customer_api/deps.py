@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+
+from customer_api.imports.runner import ImportRunner
+from customer_api.ratings.jobs import JobRunner
+from customer_api.settings import CustomerApiSettings
+from guarantee_shared.clients.rating_engine import RatingEngineClient
 from guarantee_shared.db.engine import SessionDep
 from guarantee_shared.web.auth import Principal, require
-
-from customer_api.settings import CustomerApiSettings
 
 
 def _settings(request: Request) -> CustomerApiSettings:
@@ -18,11 +21,32 @@ def _settings(request: Request) -> CustomerApiSettings:
 
 SettingsDep = Annotated[CustomerApiSettings, Depends(_settings)]
 
+
+def _rating_client(request: Request) -> RatingEngineClient:
+    client: RatingEngineClient = request.app.state.rating_client
+    return client
+
+
+def _job_runner(request: Request) -> JobRunner:
+    runner: JobRunner = request.app.state.job_runner
+    return runner
+
+
+def _import_runner(request: Request) -> ImportRunner:
+    runner: ImportRunner = request.app.state.import_runner
+    return runner
+
+
+RatingClientDep = Annotated[RatingEngineClient, Depends(_rating_client)]
+JobRunnerDep = Annotated[JobRunner, Depends(_job_runner)]
+ImportRunnerDep = Annotated[ImportRunner, Depends(_import_runner)]
+
 CustomersRead = Annotated[Principal, Depends(require("customers:read"))]
 CustomersWrite = Annotated[Principal, Depends(require("customers:write"))]
 ContractsRead = Annotated[Principal, Depends(require("contracts:read"))]
 ContractsWrite = Annotated[Principal, Depends(require("contracts:write"))]
 PortfolioRead = Annotated[Principal, Depends(require("portfolio:read"))]
+RatingsRead = Annotated[Principal, Depends(require("ratings:read"))]
 AdminOnly = Annotated[Principal, Depends(require("admin"))]
 
 __all__ = [
@@ -31,7 +55,11 @@ __all__ = [
     "ContractsWrite",
     "CustomersRead",
     "CustomersWrite",
+    "ImportRunnerDep",
+    "JobRunnerDep",
     "PortfolioRead",
+    "RatingClientDep",
+    "RatingsRead",
     "SessionDep",
     "SettingsDep",
 ]

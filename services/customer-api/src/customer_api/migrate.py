@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from customer_api.settings import CustomerApiSettings
 from guarantee_shared.db import migrations
 from guarantee_shared.db.embedded import resolve_database_url
-
-from customer_api.settings import CustomerApiSettings
 
 SCRIPT_LOCATION = Path(__file__).parent / "migrations"
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import NoDecode
 
 from guarantee_shared.settings import ServiceSettings
@@ -26,6 +26,9 @@ DEFAULT_COLLATERAL_HAIRCUTS = MappingProxyType(
     }
 )
 
+DEFAULT_REVIEW_INTERVAL_DAYS = MappingProxyType({"low": 180, "medium": 90, "high": 30})
+DEFAULT_COMPLAINT_DUE_DAYS = MappingProxyType({"high": 2, "medium": 5, "low": 10})
+
 
 class CustomerApiSettings(ServiceSettings):
     host: str = "127.0.0.1"
@@ -38,12 +41,23 @@ class CustomerApiSettings(ServiceSettings):
     demo_data: bool = True
     idempotency_ttl_hours: int = 24
     rating_engine_timeout_s: float = 5.0
-    # A token with ratings:score issued by the identity provider (production, RS256). Unset:
-    # customer-api signs its own short-lived HS256 token with AUTH_JWT_SECRET.
-    rating_engine_token: SecretStr | None = None
+    service_name: str = "customer-api"
     collateral_haircuts: dict[str, Decimal] = Field(
         default_factory=lambda: dict(DEFAULT_COLLATERAL_HAIRCUTS)
     )
+    # DOMAIN §5: days between verifications by risk tier, used when the latest rating does not
+    # carry its own interval; unrated customers are scheduled as medium (ours).
+    review_interval_days: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_REVIEW_INTERVAL_DAYS)
+    )
+    # DOMAIN §11: days from a complaint's creation to its due time, by severity.
+    complaint_due_days: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_COMPLAINT_DUE_DAYS)
+    )
+    # Ledger imports: the largest accepted upload, rows per committed batch, errors kept.
+    import_max_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    import_batch_rows: int = Field(default=500, ge=1, le=10_000)
+    import_errors_kept: int = Field(default=1000, ge=1)
 
     @field_validator("uscc_allowlist", mode="before")
     @classmethod
@@ -62,3 +76,18 @@ class CustomerApiSettings(ServiceSettings):
         if outside:
             raise ValueError(f"haircuts must be between 0 and 1: {', '.join(outside)}")
         return {**DEFAULT_COLLATERAL_HAIRCUTS, **value}
+
+    @field_validator("review_interval_days", "complaint_due_days")
+    @classmethod
+    def _per_level(cls, value: dict[str, int], info: ValidationInfo) -> dict[str, int]:
+        defaults = (
+            DEFAULT_REVIEW_INTERVAL_DAYS
+            if info.field_name == "review_interval_days"
+            else DEFAULT_COMPLAINT_DUE_DAYS
+        )
+        unknown = sorted(set(value) - {"low", "medium", "high"})
+        if unknown:
+            raise ValueError(f"unknown levels: {', '.join(unknown)} (low, medium, high)")
+        if any(days < 1 for days in value.values()):
+            raise ValueError("every interval must be at least 1 day")
+        return {**defaults, **value}

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from guarantee_shared.schemas.rating import SECTION_DIVISIONS, SizeClass
+from guarantee_shared.identifiers import INDUSTRY_SECTIONS as SECTION_DIVISIONS
+from guarantee_shared.schemas.rating import SizeClass
 from rating_engine.ruleset import SIZE_CLASSES, SizeBounds, SizeRow, SizeTable
 
 Bound = tuple[str, Decimal]

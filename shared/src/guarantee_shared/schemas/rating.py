@@ -20,49 +20,19 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
-    WithJsonSchema,
     model_validator,
 )
 
-from guarantee_shared.types import MONEY_MAX, Money, MoneyOut, Ratio, money_str
+from guarantee_shared.identifiers import industry_problem
+from guarantee_shared.types import Money, MoneyOut, Ratio, SignedMoney
 
 MAX_BATCH = 10_000
 
-# A money amount that may be negative: a net loss, negative equity, cash burnt by operations.
-SignedMoney = Annotated[
-    Decimal,
-    Field(ge=-MONEY_MAX, le=MONEY_MAX, max_digits=18, decimal_places=2, allow_inf_nan=False),
-    PlainSerializer(money_str, return_type=str, when_used="json"),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": r"^-?\d{1,16}(\.\d{1,2})?$",
-            "description": "CNY yuan, may be negative; a JSON number is accepted on input",
-            "examples": ["-120000.00"],
-        }
-    ),
-]
-
-# GB/T 4754-2017 sections and the two-digit divisions each one spans (DOMAIN.md §7).
-SECTION_DIVISIONS: dict[str, tuple[int, int]] = {
-    "A": (1, 5), "B": (6, 12), "C": (13, 43), "D": (44, 46), "E": (47, 50), "F": (51, 52),
-    "G": (53, 60), "H": (61, 62), "I": (63, 65), "J": (66, 69), "K": (70, 70), "L": (71, 72),
-    "M": (73, 75), "N": (76, 79), "O": (80, 82), "P": (83, 83), "Q": (84, 85), "R": (86, 90),
-    "S": (91, 96), "T": (97, 97),
-}  # fmt: skip
-_INDUSTRY = re.compile(r"^([A-T])(\d{2,4})?$")
-
 
 def _check_industry_code(value: str) -> str:
-    match = _INDUSTRY.match(value)
-    if match is None:
-        raise ValueError("must be a GB/T 4754 section letter A-T, optionally with 2-4 digits")
-    section, digits = match.groups()
-    if digits is not None:
-        low, high = SECTION_DIVISIONS[section]
-        if not low <= int(digits[:2]) <= high:
-            raise ValueError(f"division {digits[:2]} is not in section {section} ({low}-{high})")
+    problem = industry_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

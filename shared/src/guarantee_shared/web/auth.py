@@ -84,6 +84,30 @@ def issue_token(
     )
 
 
+class ServiceToken:
+    """The bearer token one service presents to another (a callable, for the typed clients).
+
+    ``SERVICE_TOKEN`` — a token issued by the identity provider — is used as given (production,
+    RS256). Unset, the service signs its own short-lived HS256 token with AUTH_JWT_SECRET.
+    """
+
+    def __init__(self, settings: ServiceSettings, *, scopes: tuple[str, ...]) -> None:
+        self._fixed = settings.service_token
+        self._secret = settings.auth_jwt_secret.get_secret_value()
+        self._scopes = scopes
+        self._sub = settings.service_name
+        self._token = ""
+        self._renew_at = 0.0
+
+    def __call__(self) -> str:
+        if self._fixed is not None:
+            return self._fixed.get_secret_value()
+        if time.monotonic() >= self._renew_at:
+            self._token = issue_token(self._secret, sub=self._sub, scopes=self._scopes, ttl_s=600)
+            self._renew_at = time.monotonic() + 300
+        return self._token
+
+
 _bearer = HTTPBearer(auto_error=False, description="JWT with `sub`, `scope` and `exp` claims")
 
 

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import structlog
-from guarantee_shared.pagination import decode_cursor, encode_cursor
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.models import AuditEntry
+from guarantee_shared.pagination import decode_cursor, encode_cursor
 
 
 async def record(

@@ -8,10 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import Body, Path, Query
 from fastapi.responses import Response
-from guarantee_shared.identifiers import mask_id_number
-from guarantee_shared.pagination import DEFAULT_LIMIT, Page
-from guarantee_shared.web.auth import Principal
-from guarantee_shared.web.routing import api_router
 
 from customer_api.common.http import CursorQuery, IfMatchDep, LimitQuery, json_response
 from customer_api.common.idempotency import IdempotencyDep
@@ -28,6 +24,10 @@ from customer_api.customers.schemas import (
 )
 from customer_api.deps import CustomersRead, CustomersWrite, SessionDep, SettingsDep
 from customer_api.models import Customer
+from guarantee_shared.identifiers import mask_id_number
+from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.web.auth import Principal
+from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/customers", tags=["customers"])
 

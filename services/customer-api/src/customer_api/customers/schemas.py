@@ -7,13 +7,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from guarantee_shared.identifiers import (
-    USCC_ALPHABET,
-    id_number_problem,
-    industry_problem,
-    normalise,
-)
-from guarantee_shared.types import Money, MoneyOut
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -22,6 +15,14 @@ from pydantic import (
     Field,
     StringConstraints,
 )
+
+from guarantee_shared.identifiers import (
+    USCC_ALPHABET,
+    id_number_problem,
+    industry_problem,
+    normalise,
+)
+from guarantee_shared.types import Money, MoneyOut
 
 
 class CustomerStatus(StrEnum):

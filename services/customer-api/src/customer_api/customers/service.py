@@ -8,9 +8,6 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from guarantee_shared.errors import Conflict, InvalidInput, NotFound
-from guarantee_shared.identifiers import normalise, uscc_problem
-from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
 from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +16,9 @@ from customer_api.audit.service import record
 from customer_api.common.http import check_version
 from customer_api.customers.schemas import CustomerFields, CustomerOut, CustomerSort
 from customer_api.models import Contract, Customer
+from guarantee_shared.errors import Conflict, InvalidInput, NotFound
+from guarantee_shared.identifiers import normalise, uscc_problem
+from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
 
 FINISHED_CONTRACT_STATUSES = ("closed", "written_off")
 

@@ -4,16 +4,28 @@ from customer_api.models.audit import AuditEntry, IdempotencyKey
 from customer_api.models.base import SCHEMA, Base
 from customer_api.models.contract import Collateral, Contract, ContractEvent
 from customer_api.models.customer import CreditEvent, Customer, FinancialStatement
+from customer_api.models.imports import ImportChunk, ImportJob, ImportRow
+from customer_api.models.rating import Job, Rating
+from customer_api.models.review import Complaint, ComplaintEvent, Survey, Verification
 
 __all__ = [
     "SCHEMA",
     "AuditEntry",
     "Base",
     "Collateral",
+    "Complaint",
+    "ComplaintEvent",
     "Contract",
     "ContractEvent",
     "CreditEvent",
     "Customer",
     "FinancialStatement",
     "IdempotencyKey",
+    "ImportChunk",
+    "ImportJob",
+    "ImportRow",
+    "Job",
+    "Rating",
+    "Survey",
+    "Verification",
 ]

@@ -184,7 +184,7 @@ ADVERSE_KINDS: Final = (
 )
 
 # Every branch yields (customer_id, kind, source_id, observed_at, number, word, grade, detail).
-# complaint_breached and tier_downgrade have no branch: their tables do not exist yet.
+# tier_downgrade has no branch: the rating history it reads is not compared yet.
 _SIGNALS = """
 WITH latest_grades AS (
     -- A grade is superseded by the next one of its kind, so only the newest can signal.
@@ -251,6 +251,14 @@ signals AS (
            'review was due ' || cu.next_review_due::text
     FROM customer.customers cu
     WHERE cu.next_review_due < CAST(:today AS date)
+    UNION ALL
+    -- Unresolved complaints past their due time; a late resolution ends the signal.
+    SELECT cm.customer_id, 'complaint_breached', cm.id, (cm.due_at AT TIME ZONE 'UTC')::date,
+           floor(extract(epoch FROM now() - cm.due_at) / 86400)::numeric, NULL, NULL,
+           cm.severity || ' complaint (' || cm.category || ') was due '
+               || to_char(cm.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+    FROM customer.complaints cm
+    WHERE cm.status IN ('open', 'assigned', 'responded') AND cm.due_at < now()
 )
 SELECT s.customer_id, cu.name AS customer_name, s.kind, s.source_id, s.observed_at, s.number,
        s.word, s.grade, s.detail

@@ -68,9 +68,11 @@ keeps those kinds.
   statement (the newest annual, a quarterly one only without any annual); value = the operating
   cash flow (money string) or the debt ratio.
 * `review_overdue` — `next_review_due` before today; value = days past due.
+* `complaint_breached` — a complaint not yet resolved (open, assigned or responded) whose
+  `due_at` has passed; value = whole days past `due_at`, observed at the (UTC) date of `due_at`,
+  `source_id` the complaint. Resolving the complaint, even late, ends the signal.
 
-`complaint_breached` and `tier_downgrade` are part of the vocabulary but not emitted yet: the
-complaint and rating-history records they read are not part of this service yet.
+`tier_downgrade` is part of the vocabulary but not emitted yet.
 """
 
 _REGULATORY_DOC = """

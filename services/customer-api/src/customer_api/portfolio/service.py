@@ -50,7 +50,9 @@ TOP = 10
 REVENUE_DROP = Decimal("-0.30")
 HIGH_DEBT_RATIO = Decimal("0.9")
 
-_DAY_COUNT_SIGNALS = frozenset({SignalKind.CONTRACT_OVERDUE, SignalKind.REVIEW_OVERDUE})
+_DAY_COUNT_SIGNALS = frozenset(
+    {SignalKind.CONTRACT_OVERDUE, SignalKind.REVIEW_OVERDUE, SignalKind.COMPLAINT_BREACHED}
+)
 
 
 def utc_today() -> date:
@@ -229,9 +231,16 @@ def _group(item: dict[str, Any], net_assets: Decimal) -> GroupConcentration:
 
 
 async def regulatory(
-    session: AsyncSession, *, net_assets: Decimal, guarantee_investments: Decimal
+    session: AsyncSession,
+    *,
+    net_assets: Decimal,
+    guarantee_investments: Decimal,
+    top: int = TOP,
 ) -> RegulatoryFigures:
-    """Leverage and concentration of financing guarantees in force (DOMAIN.md §9)."""
+    """Leverage and concentration of financing guarantees in force (DOMAIN.md §9).
+
+    ``top`` bounds the largest customer and group lists (the review report asks for its own).
+    """
     row = (
         (
             await session.execute(
@@ -241,7 +250,7 @@ async def regulatory(
                     "loan_type": list(queries.LOAN_TYPE_PRODUCTS),
                     "bond_grades": list(queries.BOND_RATINGS_AT_80),
                     "small_loan_ceiling": SMALL_LOAN_CEILING,
-                    "top": TOP,
+                    "top": top,
                 },
             )
         )

@@ -1,8 +1,8 @@
-"""customer records, contracts, audit
+"""initial schema
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 14:59:08.537635
+Create Date: 2026-11-28 15:30:53.846995
 """
 
 from __future__ import annotations
@@ -175,6 +175,145 @@ def upgrade() -> None:
         "ix_idempotency_keys_created_at",
         "idempotency_keys",
         ["created_at"],
+        unique=False,
+        schema="customer",
+    )
+    op.create_table(
+        "import_jobs",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("dry_run", sa.Boolean(), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("format", sa.String(length=4), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=True),
+        sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("rows_total", sa.Integer(), nullable=False),
+        sa.Column("rows_done", sa.Integer(), nullable=False),
+        sa.Column("rows_imported", sa.Integer(), nullable=False),
+        sa.Column("rows_rejected", sa.Integer(), nullable=False),
+        sa.Column("outcomes", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("errors", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("cursor", sa.String(length=64), nullable=True),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("worker", sa.String(length=100), nullable=True),
+        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("message", sa.Text(), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("format IN ('csv', 'xlsx')", name=op.f("ck_import_jobs_format")),
+        sa.CheckConstraint(
+            "status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')",
+            name=op.f("ck_import_jobs_status"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_jobs")),
+        schema="customer",
+    )
+    op.create_index(
+        "ix_import_jobs_status_created",
+        "import_jobs",
+        ["status", "created_at"],
+        unique=False,
+        schema="customer",
+    )
+    op.create_table(
+        "jobs",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("done", sa.Integer(), nullable=False),
+        sa.Column("failed", sa.Integer(), nullable=False),
+        sa.Column("cursor", sa.String(length=64), nullable=True),
+        sa.Column("errors", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("params", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("worker", sa.String(length=100), nullable=True),
+        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("message", sa.Text(), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('queued', 'running', 'succeeded', 'failed')", name=op.f("ck_jobs_status")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+        schema="customer",
+    )
+    op.create_index(
+        "ix_jobs_kind_status", "jobs", ["kind", "status"], unique=False, schema="customer"
+    )
+    op.create_table(
+        "complaints",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("category", sa.String(length=50), nullable=False),
+        sa.Column("severity", sa.String(length=10), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("assignee", sa.String(length=100), nullable=True),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.CheckConstraint(
+            "severity IN ('low', 'medium', 'high')", name=op.f("ck_complaints_severity")
+        ),
+        sa.CheckConstraint(
+            "status IN ('open', 'assigned', 'responded', 'resolved', 'closed')",
+            name=op.f("ck_complaints_status"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customer.customers.id"],
+            name=op.f("fk_complaints_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_complaints")),
+        schema="customer",
+    )
+    op.create_index(
+        "ix_complaints_created_id",
+        "complaints",
+        ["created_at", "id"],
+        unique=False,
+        schema="customer",
+    )
+    op.create_index(
+        "ix_complaints_customer_created",
+        "complaints",
+        ["customer_id", "created_at", "id"],
+        unique=False,
+        schema="customer",
+    )
+    op.create_index(
+        "ix_complaints_status_due",
+        "complaints",
+        ["status", "due_at"],
         unique=False,
         schema="customer",
     )
@@ -366,6 +505,157 @@ def upgrade() -> None:
         schema="customer",
     )
     op.create_table(
+        "import_chunks",
+        sa.Column("job_id", sa.Uuid(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["job_id"],
+            ["customer.import_jobs.id"],
+            name=op.f("fk_import_chunks_job_id_import_jobs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("job_id", "seq", name=op.f("pk_import_chunks")),
+        schema="customer",
+    )
+    op.create_table(
+        "import_rows",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("job_id", sa.Uuid(), nullable=False),
+        sa.Column("sheet", sa.String(length=30), nullable=False),
+        sa.Column("row", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=10), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=True),
+        sa.Column("entity_id", sa.Uuid(), nullable=True),
+        sa.Column("errors", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["job_id"],
+            ["customer.import_jobs.id"],
+            name=op.f("fk_import_rows_job_id_import_jobs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_rows")),
+        schema="customer",
+    )
+    op.create_index(
+        "ix_import_rows_job_id", "import_rows", ["job_id", "id"], unique=False, schema="customer"
+    )
+    op.create_table(
+        "ratings",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "rated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("model_version", sa.String(length=40), nullable=False),
+        sa.Column("score", sa.Numeric(precision=18, scale=2), nullable=False),
+        sa.Column("credit_grade", sa.String(length=4), nullable=False),
+        sa.Column("risk_tier", sa.String(length=10), nullable=False),
+        sa.Column("customer_class", sa.String(length=10), nullable=False),
+        sa.Column("size_class", sa.String(length=10), nullable=False),
+        sa.Column("result", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("job_id", sa.Uuid(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customer.customers.id"],
+            name=op.f("fk_ratings_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["job_id"],
+            ["customer.jobs.id"],
+            name=op.f("fk_ratings_job_id_jobs"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ratings")),
+        schema="customer",
+    )
+    op.create_index(
+        "ix_ratings_customer_rated",
+        "ratings",
+        ["customer_id", "rated_at", "id"],
+        unique=False,
+        schema="customer",
+    )
+    op.create_index("ix_ratings_job_id", "ratings", ["job_id"], unique=False, schema="customer")
+    op.create_table(
+        "surveys",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("surveyed_on", sa.Date(), nullable=False),
+        sa.Column("score", sa.SmallInteger(), nullable=False),
+        sa.Column("channel", sa.String(length=10), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.CheckConstraint("score BETWEEN 1 AND 5", name=op.f("ck_surveys_score")),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customer.customers.id"],
+            name=op.f("fk_surveys_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_surveys")),
+        schema="customer",
+    )
+    op.create_index(
+        "ix_surveys_customer_surveyed",
+        "surveys",
+        ["customer_id", "surveyed_on", "id"],
+        unique=False,
+        schema="customer",
+    )
+    op.create_index(
+        "ix_surveys_surveyed_on", "surveys", ["surveyed_on"], unique=False, schema="customer"
+    )
+    op.create_table(
+        "verifications",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("verified_on", sa.Date(), nullable=False),
+        sa.Column("verified_by", sa.String(length=100), nullable=False),
+        sa.Column("outcome", sa.String(length=12), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("interval_days", sa.Integer(), nullable=False),
+        sa.Column("next_review_due", sa.Date(), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.CheckConstraint(
+            "outcome IN ('confirmed', 'corrected', 'unreachable')",
+            name=op.f("ck_verifications_outcome"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customer.customers.id"],
+            name=op.f("fk_verifications_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_verifications")),
+        schema="customer",
+    )
+    op.create_index(
+        "ix_verifications_customer_verified",
+        "verifications",
+        ["customer_id", "verified_on", "id"],
+        unique=False,
+        schema="customer",
+    )
+    op.create_table(
         "collaterals",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("contract_id", sa.Uuid(), nullable=False),
@@ -395,6 +685,34 @@ def upgrade() -> None:
         "collaterals",
         ["contract_id", "id"],
         unique=False,
+        schema="customer",
+    )
+    op.create_table(
+        "complaint_events",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("complaint_id", sa.Uuid(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("type", sa.String(length=10), nullable=False),
+        sa.Column("assignee", sa.String(length=100), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("status_after", sa.String(length=10), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["complaint_id"],
+            ["customer.complaints.id"],
+            name=op.f("fk_complaint_events_complaint_id_complaints"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_complaint_events")),
+        sa.UniqueConstraint(
+            "complaint_id", "seq", name=op.f("uq_complaint_events_complaint_id_seq")
+        ),
         schema="customer",
     )
     op.create_table(
@@ -447,8 +765,22 @@ def downgrade() -> None:
         postgresql_include=["contract_id", "amount"],
     )
     op.drop_table("contract_events", schema="customer")
+    op.drop_table("complaint_events", schema="customer")
     op.drop_index("ix_collaterals_contract_id_id", table_name="collaterals", schema="customer")
     op.drop_table("collaterals", schema="customer")
+    op.drop_index(
+        "ix_verifications_customer_verified", table_name="verifications", schema="customer"
+    )
+    op.drop_table("verifications", schema="customer")
+    op.drop_index("ix_surveys_surveyed_on", table_name="surveys", schema="customer")
+    op.drop_index("ix_surveys_customer_surveyed", table_name="surveys", schema="customer")
+    op.drop_table("surveys", schema="customer")
+    op.drop_index("ix_ratings_job_id", table_name="ratings", schema="customer")
+    op.drop_index("ix_ratings_customer_rated", table_name="ratings", schema="customer")
+    op.drop_table("ratings", schema="customer")
+    op.drop_index("ix_import_rows_job_id", table_name="import_rows", schema="customer")
+    op.drop_table("import_rows", schema="customer")
+    op.drop_table("import_chunks", schema="customer")
     op.drop_index(
         "ix_financial_statements_customer_period",
         table_name="financial_statements",
@@ -474,6 +806,14 @@ def downgrade() -> None:
     )
     op.drop_index("ix_contracts_customer_id_id", table_name="contracts", schema="customer")
     op.drop_table("contracts", schema="customer")
+    op.drop_index("ix_complaints_status_due", table_name="complaints", schema="customer")
+    op.drop_index("ix_complaints_customer_created", table_name="complaints", schema="customer")
+    op.drop_index("ix_complaints_created_id", table_name="complaints", schema="customer")
+    op.drop_table("complaints", schema="customer")
+    op.drop_index("ix_jobs_kind_status", table_name="jobs", schema="customer")
+    op.drop_table("jobs", schema="customer")
+    op.drop_index("ix_import_jobs_status_created", table_name="import_jobs", schema="customer")
+    op.drop_table("import_jobs", schema="customer")
     op.drop_index(
         "ix_idempotency_keys_created_at", table_name="idempotency_keys", schema="customer"
     )

@@ -1,0 +1,1 @@
+"""Customer complaints with service-level due times."""

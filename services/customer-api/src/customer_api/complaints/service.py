@@ -1,0 +1,221 @@
+"""Complaint handling (DOMAIN §11): due time by severity and a small state machine.
+
+    open --assign--> assigned --respond--> responded --resolve--> resolved --close--> closed
+                     assigned --resolve--> resolved
+
+``assign`` may also hand an assigned or responded complaint to someone else (the status stays);
+``respond`` may be repeated. Anything else is a 409 that changes nothing. Flushes, never commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from customer_api.audit.service import record
+from customer_api.common.http import check_version
+from customer_api.complaints.schemas import (
+    ComplaintEventIn,
+    ComplaintEventType,
+    ComplaintIn,
+    ComplaintOut,
+    ComplaintStatus,
+    Severity,
+)
+from customer_api.facts.service import ensure_customer
+from customer_api.models import Complaint, ComplaintEvent
+from guarantee_shared.clock import utc_now
+from guarantee_shared.errors import Conflict, NotFound
+from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+
+_S = ComplaintStatus
+# event -> {status before: status after}
+TRANSITIONS: Final[Mapping[ComplaintEventType, Mapping[ComplaintStatus, ComplaintStatus]]] = {
+    ComplaintEventType.assign: {
+        _S.open: _S.assigned,
+        _S.assigned: _S.assigned,
+        _S.responded: _S.responded,
+    },
+    ComplaintEventType.respond: {_S.assigned: _S.responded, _S.responded: _S.responded},
+    ComplaintEventType.resolve: {_S.assigned: _S.resolved, _S.responded: _S.resolved},
+    ComplaintEventType.close: {_S.resolved: _S.closed},
+}
+
+
+def snapshot(complaint: Complaint) -> dict[str, Any]:
+    return ComplaintOut.model_validate(complaint).model_dump(mode="json")
+
+
+def due_at(created_at: datetime, severity: Severity, *, due_days: Mapping[str, int]) -> datetime:
+    """Calendar days, not working days: a complaint's clock does not stop for weekends."""
+    return created_at + timedelta(days=due_days[severity.value])
+
+
+async def create(
+    session: AsyncSession, fields: ComplaintIn, *, actor: str, due_days: Mapping[str, int]
+) -> Complaint:
+    await ensure_customer(session, customer_id=fields.customer_id)
+    now = utc_now()
+    complaint = Complaint(
+        id=uuid.uuid4(),
+        customer_id=fields.customer_id,
+        category=fields.category,
+        severity=fields.severity.value,
+        description=fields.description,
+        status=ComplaintStatus.open.value,
+        due_at=due_at(now, fields.severity, due_days=due_days),
+        actor=actor,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(complaint)
+    await session.flush()
+    await session.refresh(complaint)
+    await record(
+        session,
+        actor=actor,
+        action="create",
+        entity_type="complaint",
+        entity_id=complaint.id,
+        before=None,
+        after=snapshot(complaint),
+    )
+    return complaint
+
+
+async def get(
+    session: AsyncSession, complaint_id: uuid.UUID, *, for_update: bool = False
+) -> Complaint:
+    query = select(Complaint).where(Complaint.id == complaint_id)
+    if for_update:
+        query = query.with_for_update()
+    complaint = await session.scalar(query)
+    if complaint is None:
+        raise NotFound(f"No complaint with id {complaint_id}")
+    return complaint
+
+
+async def record_event(
+    session: AsyncSession,
+    complaint_id: uuid.UUID,
+    event: ComplaintEventIn,
+    *,
+    actor: str,
+    expected_version: int | None,
+) -> tuple[ComplaintEvent, Complaint]:
+    """Apply one handling step, or refuse it (409) changing nothing. The row lock orders
+    concurrent steps on one complaint."""
+    complaint = await get(session, complaint_id, for_update=True)
+    if expected_version is not None:
+        check_version(current=complaint.version, expected=expected_version)
+    current = ComplaintStatus(complaint.status)
+    target = TRANSITIONS[event.type].get(current)
+    if target is None:
+        allowed = sorted(s.value for s in TRANSITIONS[event.type])
+        raise Conflict(
+            f"A complaint that is {current.value} cannot take a {event.type.value} event "
+            f"(allowed from: {', '.join(allowed)})",
+            complaint_status=current.value,
+        )
+    before = snapshot(complaint)
+    now = utc_now()
+    if event.type is ComplaintEventType.assign:
+        complaint.assignee = event.assignee
+    elif event.type is ComplaintEventType.resolve:
+        complaint.resolved_at = now
+    elif event.type is ComplaintEventType.close:
+        complaint.closed_at = now
+    complaint.status = target.value
+    complaint.version += 1
+    complaint.updated_at = now
+    last_seq = await session.scalar(
+        select(func.max(ComplaintEvent.seq)).where(ComplaintEvent.complaint_id == complaint.id)
+    )
+    row = ComplaintEvent(
+        id=uuid.uuid4(),
+        complaint_id=complaint.id,
+        seq=(last_seq or 0) + 1,
+        type=event.type.value,
+        assignee=event.assignee,
+        note=event.note,
+        status_after=target.value,
+        actor=actor,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action=f"event.{event.type.value}",
+        entity_type="complaint",
+        entity_id=complaint.id,
+        before=before,
+        after=snapshot(complaint),
+    )
+    return row, complaint
+
+
+async def list_events(
+    session: AsyncSession, complaint_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[Sequence[ComplaintEvent], str | None]:
+    """The history oldest first, keyset on seq."""
+    await get(session, complaint_id)
+    query = (
+        select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id == complaint_id)
+        .order_by(ComplaintEvent.seq)
+        .limit(limit + 1)
+    )
+    if cursor is not None:
+        (last_seq,) = decode_cursor(cursor, types=(int,))
+        query = query.where(ComplaintEvent.seq > last_seq)
+    rows = (await session.scalars(query)).all()
+    next_cursor = encode_cursor([rows[limit - 1].seq]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def list_complaints(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID | None,
+    status: ComplaintStatus | None,
+    severity: Severity | None,
+    breached: bool | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[Complaint], str | None]:
+    """Newest first, keyset on (created_at, id)."""
+    query = select(Complaint)
+    if customer_id is not None:
+        query = query.where(Complaint.customer_id == customer_id)
+    if status is not None:
+        query = query.where(Complaint.status == status.value)
+    if severity is not None:
+        query = query.where(Complaint.severity == severity.value)
+    if breached is not None:
+        late = func.coalesce(Complaint.resolved_at, func.now()) > Complaint.due_at
+        query = query.where(late if breached else ~late)
+    if cursor is not None:
+        raw_at, raw_id = decode_cursor(cursor, types=(str, str))
+        try:
+            last_at, last_id = datetime.fromisoformat(raw_at), uuid.UUID(raw_id)
+        except (ValueError, TypeError) as exc:
+            raise bad_cursor() from exc
+        if last_at.tzinfo is None:
+            raise bad_cursor()
+        bound = tuple_(last_at, last_id)
+        query = query.where(tuple_(Complaint.created_at, Complaint.id) < bound)
+    query = query.order_by(Complaint.created_at.desc(), Complaint.id.desc()).limit(limit + 1)
+    rows = (await session.scalars(query)).all()
+    next_cursor = None
+    if len(rows) > limit:
+        tail = rows[limit - 1]
+        next_cursor = encode_cursor([tail.created_at.isoformat(), str(tail.id)])
+    return rows[:limit], next_cursor

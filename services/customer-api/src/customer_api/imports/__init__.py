@@ -1,0 +1,1 @@
+"""Ledger imports from CSV and XLSX files."""

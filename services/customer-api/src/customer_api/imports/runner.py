@@ -1,0 +1,321 @@
+"""The import worker: one row per savepoint, progress committed with each batch of rows.
+
+A row that fails validation or a service rule rolls back its own savepoint only, so it leaves
+nothing behind and the rows around it carry on. Every ``batch_rows`` rows the batch's writes,
+its row outcomes and the job's counters and cursor are committed in one transaction: a worker
+that dies loses at most that batch, and whoever claims the job next resumes after the cursor.
+
+A dry run makes the same writes in one transaction that is rolled back at the end (so a
+contract row still finds the customer created a few thousand rows earlier), while its progress
+is committed through a second session.
+
+Imports have their own runner rather than sharing the ratings job runner: their work is a file
+(stored with the job), their progress has row-level outcomes, and the two never share a queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import os
+import socket
+import tempfile
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from anyio import to_thread
+from pydantic import ValidationError
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from customer_api.imports.columns import KEYS, ImportKind
+from customer_api.imports.reader import LedgerFile, SheetPlan
+from customer_api.imports.writers import WRITERS, RowContext, RowRejected, domain_errors
+from customer_api.models import ImportChunk, ImportJob, ImportRow
+from guarantee_shared.clock import business_today, utc_now
+from guarantee_shared.errors import DomainError
+from guarantee_shared.logging import get_logger
+
+STALE_AFTER = timedelta(seconds=60)
+
+log = get_logger(__name__)
+
+
+class _TakenOver(Exception):
+    """Another worker owns the job now; this one stops without writing."""
+
+
+@dataclass
+class _Progress:
+    done: int = 0
+    imported: int = 0
+    rejected: int = 0
+    outcomes: dict[str, dict[str, int]] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, job: ImportJob) -> _Progress:
+        return cls(
+            job.rows_done,
+            job.rows_imported,
+            job.rows_rejected,
+            copy.deepcopy(job.outcomes),
+            list(job.errors),
+        )
+
+    def count(self, kind: ImportKind, outcome: str) -> None:
+        self.done += 1
+        if outcome == "rejected":
+            self.rejected += 1
+        else:
+            self.imported += 1
+        per_kind = self.outcomes.setdefault(kind.value, {})
+        per_kind[outcome] = per_kind.get(outcome, 0) + 1
+
+
+def _cursor(raw: str | None) -> tuple[int, int] | None:
+    if not raw:
+        return None
+    sheet, row = raw.split(":")
+    return int(sheet), int(row)
+
+
+class ImportRunner:
+    """Runs queued imports in this process; start :meth:`run` in the app's lifespan."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        allowlist: frozenset[str],
+        haircuts: Mapping[str, Decimal],
+        batch_rows: int,
+        errors_kept: int,
+        poll_interval_s: float = 2.0,
+    ) -> None:
+        self._sessions = sessionmaker
+        self._allowlist = allowlist
+        self._haircuts = haircuts
+        self._batch = batch_rows
+        self._errors_kept = errors_kept
+        self._poll = poll_interval_s
+        self._wake = asyncio.Event()
+        self.worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                job_id = await self._claim()
+                if job_id is not None:
+                    await self._work(job_id)
+                    continue
+            except Exception:  # keep the runner alive; the job is resumed on the next claim
+                log.exception("import_runner_error", worker=self.worker)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+
+    async def _claim(self) -> uuid.UUID | None:
+        async with self._sessions() as session, session.begin():
+            stale = (ImportJob.status == "running") & (
+                ImportJob.heartbeat_at < utc_now() - STALE_AFTER
+            )
+            job = await session.scalar(
+                select(ImportJob)
+                .where(or_(ImportJob.status == "queued", stale))
+                .order_by(ImportJob.created_at)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            if job is None:
+                return None
+            job.status = "running"
+            job.worker = self.worker
+            job.heartbeat_at = utc_now()
+            job.started_at = job.started_at or utc_now()
+            log.info("import_claimed", job_id=str(job.id), cursor=job.cursor)
+            return job.id
+
+    async def _work(self, job_id: uuid.UUID) -> None:
+        path = await self._spool(job_id)
+        try:
+            await self._process(job_id, path)
+        except _TakenOver:
+            log.warning("import_taken_over", job_id=str(job_id), worker=self.worker)
+        except Exception as exc:  # a broken file or a bug: the job says so instead of retrying
+            log.exception("import_failed", job_id=str(job_id))
+            await self._fail(job_id, getattr(exc, "message", None) or f"import stopped: {exc}")
+        finally:
+            path.unlink(missing_ok=True)
+
+    async def _spool(self, job_id: uuid.UUID) -> Path:
+        """The stored file back on local disk, one chunk in memory at a time."""
+        handle, name = tempfile.mkstemp(prefix="import-")
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(ImportChunk).where(ImportChunk.job_id == job_id)
+            )
+            with os.fdopen(handle, "wb") as out:
+                for seq in range(count or 0):
+                    data = await session.scalar(
+                        select(ImportChunk.data).where(
+                            ImportChunk.job_id == job_id, ImportChunk.seq == seq
+                        )
+                    )
+                    out.write(data or b"")
+        return Path(name)
+
+    async def _process(self, job_id: uuid.UUID, path: Path) -> None:
+        async with self._sessions() as session:
+            job = await session.get(ImportJob, job_id)
+            if job is None:
+                return
+            dry_run, fmt, filename, actor = job.dry_run, job.format, job.filename, job.actor
+            kind = ImportKind(job.kind) if job.kind else None
+            # A dry run keeps nothing, so an interrupted one starts over.
+            progress = _Progress() if dry_run else _Progress.of(job)
+            resume = None if dry_run else _cursor(job.cursor)
+        ledger = await to_thread.run_sync(
+            lambda: LedgerFile(path, fmt, kind=kind, filename=filename)
+        )
+        with ledger:
+            total = await to_thread.run_sync(ledger.estimated_rows)
+            ctx = RowContext(
+                actor=actor, allowlist=self._allowlist, haircuts=self._haircuts,
+                today=business_today(),
+            )  # fmt: skip
+            async with self._sessions() as work, self._sessions() as side:
+                sink = side if dry_run else work
+                if dry_run:
+                    await sink.execute(delete(ImportRow).where(ImportRow.job_id == job_id))
+                await self._commit(sink, job_id, progress, [], cursor=None, total=total)
+                pending: list[dict[str, Any]] = []
+                position: tuple[int, int] | None = None
+                for index, plan in enumerate(ledger.plans):
+                    for number, cells in ledger.rows(plan):
+                        if resume is not None and (index, number) <= resume:
+                            continue
+                        position = (index, number)
+                        pending.append(
+                            await self._row(work, ledger, plan, number, cells, ctx, progress)
+                        )
+                        pending[-1]["job_id"] = job_id
+                        if len(pending) >= self._batch:
+                            await self._commit(sink, job_id, progress, pending, cursor=position)
+                            work.expunge_all()
+                            pending = []
+                await self._commit(sink, job_id, progress, pending, cursor=position, final=True)
+                if dry_run:
+                    await work.rollback()
+        log.info("import_finished", job_id=str(job_id), rows=progress.done, dry_run=dry_run)
+
+    async def _row(
+        self,
+        work: AsyncSession,
+        ledger: LedgerFile,
+        plan: SheetPlan,
+        number: int,
+        cells: dict[str, object],
+        ctx: RowContext,
+        progress: _Progress,
+    ) -> dict[str, Any]:
+        """Write one row in its own savepoint; the row's outcome record."""
+        sheet = plan.title if ledger.format == "xlsx" else plan.kind.value
+        errors: list[tuple[str | None, str]]
+        try:
+            async with work.begin_nested():
+                result = await WRITERS[plan.kind](work, cells, ctx)
+        except RowRejected as exc:
+            errors = exc.errors
+        except DomainError as exc:
+            errors = domain_errors(exc, default=KEYS[plan.kind][0])
+        except ValidationError as exc:  # a stored record no longer valid under the schema
+            errors = [(str(e["loc"][0]) if e["loc"] else None, e["msg"]) for e in exc.errors()]
+        except DBAPIError as exc:  # a constraint the schemas do not know; the row alone fails
+            errors = [(None, f"the database refused the row: {str(exc.orig).splitlines()[0]}")]
+        else:
+            progress.count(plan.kind, result.outcome)
+            return {
+                "sheet": sheet,
+                "row": number,
+                "outcome": result.outcome,
+                "key": result.key[:200],
+                "entity_id": result.entity_id,
+                "errors": None,
+            }
+        progress.count(plan.kind, "rejected")
+        listed = [
+            {
+                "row": number,
+                "column": ledger.header_of(plan, column) if column else None,
+                "message": message,
+                "sheet": sheet,
+            }
+            for column, message in errors
+        ]
+        room = self._errors_kept - len(progress.errors)
+        progress.errors.extend(listed[: max(room, 0)])
+        key = cells.get(KEYS[plan.kind][0])
+        return {
+            "sheet": sheet,
+            "row": number,
+            "outcome": "rejected",
+            "key": None if key is None else str(key)[:200],
+            "entity_id": None,
+            "errors": listed,
+        }
+
+    async def _commit(
+        self,
+        session: AsyncSession,
+        job_id: uuid.UUID,
+        progress: _Progress,
+        rows: list[dict[str, Any]],
+        *,
+        cursor: tuple[int, int] | None,
+        total: int | None = None,
+        final: bool = False,
+    ) -> None:
+        """Commit the batch with the job's progress, if the job is still this worker's."""
+        job = await session.get(ImportJob, job_id, with_for_update=True, populate_existing=True)
+        if job is None or job.worker != self.worker or job.status != "running":
+            await session.rollback()
+            raise _TakenOver
+        if rows:
+            await session.execute(insert(ImportRow), rows)
+        job.rows_done = progress.done
+        job.rows_imported = progress.imported
+        job.rows_rejected = progress.rejected
+        job.outcomes = copy.deepcopy(progress.outcomes)
+        job.errors = list(progress.errors)
+        if cursor is not None:
+            job.cursor = f"{cursor[0]}:{cursor[1]}"
+        if total is not None:
+            job.rows_total = max(total, progress.done)
+        job.heartbeat_at = utc_now()
+        if final:
+            job.status = "succeeded"
+            job.rows_total = progress.done
+            job.finished_at = utc_now()
+            await session.execute(delete(ImportChunk).where(ImportChunk.job_id == job_id))
+        await session.commit()
+
+    async def _fail(self, job_id: uuid.UUID, message: str) -> None:
+        async with self._sessions() as session, session.begin():
+            job = await session.get(ImportJob, job_id, with_for_update=True)
+            if job is None or job.worker != self.worker or job.status != "running":
+                return
+            job.status = "failed"
+            job.message = message[:2000]
+            job.finished_at = utc_now()
+            await session.execute(delete(ImportChunk).where(ImportChunk.job_id == job_id))

@@ -1,0 +1,1 @@
+"""Ratings: assemble a request from the customer's data, call the engine, keep the history."""

@@ -1,0 +1,130 @@
+"""Ratings: rate now, history, rerun of the book as a job, and the partner-bank look-up."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Body, Path, Request
+from fastapi.responses import Response
+
+from customer_api.common.http import CursorQuery, LimitQuery, json_response
+from customer_api.common.idempotency import IdempotencyDep
+from customer_api.deps import (
+    CustomersRead,
+    CustomersWrite,
+    JobRunnerDep,
+    RatingClientDep,
+    RatingsRead,
+    SessionDep,
+    SettingsDep,
+)
+from customer_api.ratings import jobs, service
+from customer_api.ratings.schemas import JobOut, PartnerRating, RatingOut, RerunRequest
+from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.web.routing import api_router
+
+router = api_router(tags=["ratings"])
+
+
+@router.post(
+    "/v1/customers/{customer_id}/rate",
+    status_code=201,
+    response_model=RatingOut,
+    summary="Rate the customer now",
+    responses={503: {"description": "The rating engine is unreachable; nothing was written"}},
+)
+async def rate_customer(
+    customer_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: CustomersWrite,
+    settings: SettingsDep,
+    client: RatingClientDep,
+    idempotency: IdempotencyDep,
+    body: Annotated[RerunRequest | None, Body()] = None,
+) -> Response:
+    body = body or RerunRequest()
+    if (replayed := await idempotency.replay(body)) is not None:
+        return replayed
+    rating = await service.rate_customer(
+        session,
+        customer_id,
+        client=client,
+        guarantor_net_assets=settings.guarantor_net_assets,
+        actor=principal.sub,
+        request_id=request.state.request_id,
+        model_version=body.model_version,
+    )
+    return await idempotency.remember(
+        json_response(
+            RatingOut.model_validate(rating),
+            status_code=201,
+            location=f"/v1/customers/{customer_id}/ratings/{rating.id}",
+        )
+    )
+
+
+@router.get(
+    "/v1/customers/{customer_id}/ratings",
+    response_model=Page[RatingOut],
+    summary="Rating history, newest first",
+)
+async def list_ratings(
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    _: CustomersRead,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[RatingOut]:
+    rows, next_cursor = await service.history(session, customer_id, limit=limit, cursor=cursor)
+    return Page[RatingOut](
+        items=[RatingOut.model_validate(r) for r in rows], next_cursor=next_cursor
+    )
+
+
+@router.get(
+    "/v1/customers/{customer_id}/ratings/{rating_id}",
+    response_model=RatingOut,
+    summary="One rating of the history",
+)
+async def get_rating(
+    customer_id: uuid.UUID, rating_id: uuid.UUID, session: SessionDep, _: CustomersRead
+) -> RatingOut:
+    return RatingOut.model_validate(await service.get_rating(session, customer_id, rating_id))
+
+
+@router.post(
+    "/v1/ratings/rerun",
+    status_code=202,
+    response_model=JobOut,
+    summary="Re-rate every active customer as a job (returns the running one if any)",
+)
+async def rerun(
+    session: SessionDep,
+    principal: CustomersWrite,
+    runner: JobRunnerDep,
+    body: Annotated[RerunRequest | None, Body()] = None,
+) -> Response:
+    job, _created = await jobs.start_rerun(
+        session, actor=principal.sub, model_version=(body or RerunRequest()).model_version
+    )
+    await session.commit()  # the worker must see the job before it is woken
+    runner.wake()
+    return json_response(JobOut.model_validate(job), status_code=202, location=f"/v1/jobs/{job.id}")
+
+
+@router.get("/v1/jobs/{job_id}", response_model=JobOut, summary="A job's progress")
+async def get_job(job_id: uuid.UUID, session: SessionDep, _: CustomersRead) -> JobOut:
+    return JobOut.model_validate(await jobs.get_job(session, job_id))
+
+
+@router.get(
+    "/v1/ratings/{credit_code}",
+    response_model=PartnerRating,
+    summary="A customer's current rating, for partner banks (scope ratings:read)",
+)
+async def partner_rating(
+    credit_code: Annotated[str, Path(max_length=40)], session: SessionDep, _: RatingsRead
+) -> PartnerRating:
+    return await service.partner_view(session, credit_code)

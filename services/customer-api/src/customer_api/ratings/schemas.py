@@ -1,0 +1,66 @@
+"""Rating history, partner disclosure and job progress at the HTTP boundary."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from guarantee_shared.schemas.rating import RatingResult
+
+
+class RatingOut(BaseModel):
+    """One entry of a customer's rating history: the engine's full answer and what it answered."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    rated_at: datetime
+    as_of: date
+    model_version: str
+    request_hash: str = Field(description="SHA-256 of the rating request the engine answered")
+    result: RatingResult
+    actor: str
+    job_id: uuid.UUID | None
+
+
+class PartnerRating(BaseModel):
+    """What a partner bank may see of a rating (CONTRACT.md: exactly these fields)."""
+
+    credit_code: str
+    name: str
+    credit_grade: str
+    risk_tier: str
+    customer_class: str
+    score: float
+    rated_at: datetime
+    model_version: str
+
+
+class JobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: str
+    status: str = Field(description="queued, running, succeeded or failed")
+    total: int
+    done: int = Field(description="Items handled so far, failed ones included")
+    failed: int
+    errors: list[dict[str, Any]] = Field(description="The first failures, with the reason")
+    message: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class RerunRequest(BaseModel):
+    """Optional body of POST /v1/ratings/rerun."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_version: str | None = Field(
+        default=None, max_length=40, description="Ruleset version; the engine's active one if unset"
+    )

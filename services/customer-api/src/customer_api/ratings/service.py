@@ -1,0 +1,167 @@
+"""Rate customers through the engine and keep the history. Flushes, never commits."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from customer_api.audit.service import record
+from customer_api.customers import service as customers
+from customer_api.models import Customer, Rating
+from customer_api.ratings.assemble import build_requests
+from customer_api.ratings.schemas import PartnerRating
+from guarantee_shared.clients.rating_engine import RatingEngineClient
+from guarantee_shared.clock import business_date, business_today, utc_now
+from guarantee_shared.errors import NotFound
+from guarantee_shared.identifiers import normalise
+from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+from guarantee_shared.schemas.rating import RatingRequest, RatingResult
+
+
+def request_hash(request: RatingRequest) -> str:
+    return hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+
+
+def next_review_due(customer: Customer, *, interval_days: int) -> date:
+    """DOMAIN §5: last verification (or creation) + the tier's interval."""
+    base: datetime = customer.last_verified_at or customer.created_at
+    return business_date(base) + timedelta(days=interval_days)
+
+
+async def apply_result(
+    session: AsyncSession,
+    customer: Customer,
+    request: RatingRequest,
+    result: RatingResult,
+    *,
+    actor: str,
+    job_id: uuid.UUID | None = None,
+) -> Rating:
+    """Store ``result`` in the history and on the (row-locked) customer, with an audit entry."""
+    before = customers.snapshot(customer)
+    rated_at = utc_now()
+    rating = Rating(
+        id=uuid.uuid4(),
+        customer_id=customer.id,
+        rated_at=rated_at,
+        as_of=request.as_of,
+        request_hash=request_hash(request),
+        model_version=result.model_version,
+        score=Decimal(result.score),
+        credit_grade=result.credit_grade,
+        risk_tier=result.risk_tier,
+        customer_class=result.customer_class,
+        size_class=result.size_class,
+        result=result.model_dump(mode="json"),
+        actor=actor,
+        job_id=job_id,
+    )
+    session.add(rating)
+    customer.score = Decimal(result.score)
+    customer.credit_grade = result.credit_grade
+    customer.risk_tier = result.risk_tier
+    customer.customer_class = result.customer_class
+    customer.size_class = result.size_class
+    customer.rated_at = rated_at
+    customer.model_version = result.model_version
+    customer.next_review_due = next_review_due(customer, interval_days=result.review_interval_days)
+    customer.version += 1
+    customer.updated_at = rated_at
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="rate",
+        entity_type="customer",
+        entity_id=customer.id,
+        before=before,
+        after=customers.snapshot(customer),
+    )
+    return rating
+
+
+async def rate_customer(
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    *,
+    client: RatingEngineClient,
+    guarantor_net_assets: Decimal,
+    actor: str,
+    request_id: str | None,
+    model_version: str | None = None,
+) -> Rating:
+    """Assemble, score, store — the engine is called before anything is written, so an engine
+    that is down (503) leaves nothing behind."""
+    customer = await customers.get(session, customer_id)
+    request = (
+        await build_requests(
+            session, [customer], as_of=business_today(), guarantor_net_assets=guarantor_net_assets
+        )
+    )[customer.id]
+    result = await client.score(request, request_id=request_id, model_version=model_version)
+    customer = await customers.get(session, customer_id, for_update=True)
+    return await apply_result(session, customer, request, result, actor=actor)
+
+
+async def history(
+    session: AsyncSession, customer_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[Sequence[Rating], str | None]:
+    """Newest first, keyset on (rated_at, id)."""
+    await customers.get(session, customer_id)
+    query = select(Rating).where(Rating.customer_id == customer_id)
+    if cursor is not None:
+        raw_at, raw_id = decode_cursor(cursor, types=(str, str))
+        try:
+            bound = tuple_(datetime.fromisoformat(raw_at), uuid.UUID(raw_id))
+        except ValueError as exc:
+            raise bad_cursor() from exc
+        query = query.where(tuple_(Rating.rated_at, Rating.id) < bound)
+    rows = (
+        await session.scalars(
+            query.order_by(Rating.rated_at.desc(), Rating.id.desc()).limit(limit + 1)
+        )
+    ).all()
+    next_cursor = None
+    if len(rows) > limit:
+        tail = rows[limit - 1]
+        next_cursor = encode_cursor([tail.rated_at.isoformat(), str(tail.id)])
+    return rows[:limit], next_cursor
+
+
+async def partner_view(session: AsyncSession, credit_code: str) -> PartnerRating:
+    """Only the disclosed fields of the customer's current rating; 404 when unknown or unrated."""
+    code = normalise(credit_code)
+    customer = await session.scalar(select(Customer).where(Customer.credit_code == code))
+    if (
+        customer is None
+        or customer.rated_at is None
+        or customer.score is None
+        or customer.credit_grade is None
+        or customer.risk_tier is None
+        or customer.customer_class is None
+        or customer.model_version is None
+    ):
+        raise NotFound(f"No rating for credit code {code}")
+    return PartnerRating(
+        credit_code=customer.credit_code,
+        name=customer.name,
+        credit_grade=customer.credit_grade,
+        risk_tier=customer.risk_tier,
+        customer_class=customer.customer_class,
+        score=float(customer.score),
+        rated_at=customer.rated_at,
+        model_version=customer.model_version,
+    )
+
+
+async def get_rating(session: AsyncSession, customer_id: uuid.UUID, rating_id: uuid.UUID) -> Rating:
+    rating = await session.get(Rating, rating_id)
+    if rating is None or rating.customer_id != customer_id:
+        raise NotFound(f"No rating {rating_id} for customer {customer_id}")
+    return rating

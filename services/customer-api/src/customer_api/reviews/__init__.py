@@ -1,0 +1,1 @@
+"""Periodic verifications and satisfaction surveys of customers."""

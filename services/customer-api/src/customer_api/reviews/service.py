@@ -1,0 +1,227 @@
+"""Verification schedule (DOMAIN §5) and satisfaction surveys (§11). Flushes, never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from customer_api.audit.service import record
+from customer_api.customers import service as customers
+from customer_api.facts.service import ensure_customer
+from customer_api.models import Customer, Rating, Survey, Verification
+from customer_api.reviews.schemas import (
+    Outcome,
+    SurveyIn,
+    SurveyOut,
+    VerificationIn,
+    VerificationOut,
+)
+from guarantee_shared.clock import CHINA_TZ, business_today, utc_now
+from guarantee_shared.errors import NotFound
+from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+
+# Customers not rated yet are reviewed on the medium tier's schedule (ours): often enough to
+# catch a risky one early, without treating every new customer as high risk.
+UNRATED_TIER = "medium"
+
+Row = TypeVar("Row", Verification, Survey)
+
+
+async def review_interval(
+    session: AsyncSession, customer: Customer, *, outcome: Outcome, intervals: Mapping[str, int]
+) -> int:
+    """Days until the next review after a verification with ``outcome``.
+
+    An unreachable customer gets the shortest interval whatever its tier: facts nobody could
+    confirm must not be left alone for half a year. Otherwise the interval the latest rating
+    carried (the ruleset's), else the configured one for the customer's tier.
+    """
+    if outcome is Outcome.unreachable:
+        return min(intervals.values())
+    if customer.rated_at is not None:
+        result = await session.scalar(
+            select(Rating.result)
+            .where(Rating.customer_id == customer.id)
+            .order_by(Rating.rated_at.desc(), Rating.id.desc())
+            .limit(1)
+        )
+        days = (result or {}).get("review_interval_days")
+        if isinstance(days, int) and days > 0:
+            return days
+    return intervals[customer.risk_tier or UNRATED_TIER]
+
+
+def verified_moment(verified_on: date) -> datetime:
+    """When the verification happened: now if it is dated today, else that day's start (China)."""
+    if verified_on == business_today():
+        return utc_now()
+    return datetime.combine(verified_on, time(0), CHINA_TZ)
+
+
+def verification_snapshot(verification: Verification) -> dict[str, Any]:
+    return VerificationOut.model_validate(verification).model_dump(mode="json")
+
+
+def survey_snapshot(survey: Survey) -> dict[str, Any]:
+    return SurveyOut.model_validate(survey).model_dump(mode="json")
+
+
+async def create_verification(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    fields: VerificationIn,
+    actor: str,
+    intervals: Mapping[str, int],
+) -> Verification:
+    """Record a verification and move the customer's schedule to it.
+
+    A verification dated before the customer's latest one is kept in the history but leaves
+    ``last_verified_at`` and ``next_review_due`` alone: the newest check governs the schedule.
+    """
+    customer = await customers.get(session, customer_id, for_update=True)
+    interval = await review_interval(session, customer, outcome=fields.outcome, intervals=intervals)
+    verification = Verification(
+        id=uuid.uuid4(),
+        customer_id=customer.id,
+        verified_on=fields.verified_on,
+        verified_by=fields.verified_by,
+        outcome=fields.outcome.value,
+        note=fields.note,
+        interval_days=interval,
+        next_review_due=fields.verified_on + timedelta(days=interval),
+        actor=actor,
+        version=1,
+    )
+    session.add(verification)
+    await session.flush()
+    await session.refresh(verification)
+    await record(
+        session,
+        actor=actor,
+        action="create",
+        entity_type="verification",
+        entity_id=verification.id,
+        before=None,
+        after=verification_snapshot(verification),
+    )
+    moment = verified_moment(fields.verified_on)
+    if customer.last_verified_at is None or moment >= customer.last_verified_at:
+        before = customers.snapshot(customer)
+        customer.last_verified_at = moment
+        customer.next_review_due = verification.next_review_due
+        customer.version += 1
+        customer.updated_at = utc_now()
+        await session.flush()
+        await record(
+            session,
+            actor=actor,
+            action="verify",
+            entity_type="customer",
+            entity_id=customer.id,
+            before=before,
+            after=customers.snapshot(customer),
+        )
+    return verification
+
+
+async def create_survey(
+    session: AsyncSession, *, customer_id: uuid.UUID, fields: SurveyIn, actor: str
+) -> Survey:
+    await ensure_customer(session, customer_id=customer_id)
+    survey = Survey(
+        id=uuid.uuid4(),
+        customer_id=customer_id,
+        surveyed_on=fields.surveyed_on,
+        score=fields.score,
+        channel=fields.channel.value,
+        comment=fields.comment,
+        actor=actor,
+        version=1,
+    )
+    session.add(survey)
+    await session.flush()
+    await session.refresh(survey)
+    await record(
+        session,
+        actor=actor,
+        action="create",
+        entity_type="survey",
+        entity_id=survey.id,
+        before=None,
+        after=survey_snapshot(survey),
+    )
+    return survey
+
+
+async def get_verification(
+    session: AsyncSession, *, customer_id: uuid.UUID, verification_id: uuid.UUID
+) -> Verification:
+    row = await session.scalar(
+        select(Verification).where(
+            Verification.id == verification_id, Verification.customer_id == customer_id
+        )
+    )
+    if row is None:
+        raise NotFound(f"No verification {verification_id} for customer {customer_id}")
+    return row
+
+
+async def get_survey(
+    session: AsyncSession, *, customer_id: uuid.UUID, survey_id: uuid.UUID
+) -> Survey:
+    row = await session.scalar(
+        select(Survey).where(Survey.id == survey_id, Survey.customer_id == customer_id)
+    )
+    if row is None:
+        raise NotFound(f"No survey {survey_id} for customer {customer_id}")
+    return row
+
+
+async def _page(
+    session: AsyncSession,
+    query: Select[Row],
+    day: Any,
+    row_id: Any,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[Row], str | None]:
+    """Newest day first, keyset on (day, id)."""
+    if cursor is not None:
+        raw_day, raw_id = decode_cursor(cursor, types=(str, str))
+        try:
+            bound = tuple_(date.fromisoformat(raw_day), uuid.UUID(raw_id))
+        except (ValueError, TypeError) as exc:
+            raise bad_cursor() from exc
+        query = query.where(tuple_(day, row_id) < bound)
+    rows = (await session.scalars(query.order_by(day.desc(), row_id.desc()).limit(limit + 1))).all()
+    next_cursor = None
+    if len(rows) > limit:
+        tail = rows[limit - 1]
+        tail_day = tail.verified_on if isinstance(tail, Verification) else tail.surveyed_on
+        next_cursor = encode_cursor([tail_day.isoformat(), str(tail.id)])
+    return rows[:limit], next_cursor
+
+
+async def list_verifications(
+    session: AsyncSession, *, customer_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[Sequence[Verification], str | None]:
+    await ensure_customer(session, customer_id=customer_id)
+    query = select(Verification).where(Verification.customer_id == customer_id)
+    return await _page(
+        session, query, Verification.verified_on, Verification.id, limit=limit, cursor=cursor
+    )
+
+
+async def list_surveys(
+    session: AsyncSession, *, customer_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[Sequence[Survey], str | None]:
+    await ensure_customer(session, customer_id=customer_id)
+    query = select(Survey).where(Survey.customer_id == customer_id)
+    return await _page(session, query, Survey.surveyed_on, Survey.id, limit=limit, cursor=cursor)
