@@ -214,3 +214,23 @@ async def test_unknown_model_version_is_refused_without_writing(
 
 def test_business_today_is_a_date() -> None:
     assert isinstance(business_today(), date)
+
+
+async def test_a_worse_tier_on_the_next_rating_is_a_tier_downgrade_signal(
+    client: httpx.AsyncClient,
+) -> None:
+    customer = await _healthy_customer(client)
+    first = (await client.post(f"/v1/customers/{customer['id']}/rate")).json()["result"]
+    assert first["risk_tier"] != "high"
+    signals = (await client.get("/v1/portfolio/signals", params={"kind": "tier_downgrade"})).json()
+    assert signals["items"] == []
+    await client.post(
+        f"/v1/customers/{customer['id']}/credit-events",
+        json={"source": "court", "kind": "default", "occurred_on": "2026-05-01"},
+    )
+    second = await client.post(f"/v1/customers/{customer['id']}/rate")
+    assert second.json()["result"]["risk_tier"] == "high"
+    signals = (await client.get("/v1/portfolio/signals", params={"kind": "tier_downgrade"})).json()
+    assert [(s["customer_id"], s["value"], s["source_id"]) for s in signals["items"]] == [
+        (customer["id"], "high", second.json()["id"])
+    ]

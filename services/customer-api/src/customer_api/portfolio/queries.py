@@ -184,9 +184,17 @@ ADVERSE_KINDS: Final = (
 )
 
 # Every branch yields (customer_id, kind, source_id, observed_at, number, word, grade, detail).
-# tier_downgrade has no branch: the rating history it reads is not compared yet.
+# Dates are China's (UTC+8, no daylight saving): timestamps are shifted by 8 hours first.
 _SIGNALS = """
-WITH latest_grades AS (
+WITH ranked_ratings AS (
+    -- The newest rating against the one before it: a worse tier is a downgrade.
+    SELECT r.id, r.customer_id, r.rated_at, r.risk_tier,
+           lead(r.risk_tier) OVER w AS previous_tier,
+           row_number() OVER w AS recency
+    FROM customer.ratings r
+    WINDOW w AS (PARTITION BY r.customer_id ORDER BY r.rated_at DESC, r.id DESC)
+),
+latest_grades AS (
     -- A grade is superseded by the next one of its kind, so only the newest can signal.
     SELECT DISTINCT ON (e.customer_id, e.kind) e.*
     FROM customer.credit_events e
@@ -253,12 +261,22 @@ signals AS (
     WHERE cu.next_review_due < CAST(:today AS date)
     UNION ALL
     -- Unresolved complaints past their due time; a late resolution ends the signal.
-    SELECT cm.customer_id, 'complaint_breached', cm.id, (cm.due_at AT TIME ZONE 'UTC')::date,
+    SELECT cm.customer_id, 'complaint_breached', cm.id,
+           (cm.due_at AT TIME ZONE 'UTC' + interval '8 hours')::date,
            floor(extract(epoch FROM now() - cm.due_at) / 86400)::numeric, NULL, NULL,
            cm.severity || ' complaint (' || cm.category || ') was due '
                || to_char(cm.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
     FROM customer.complaints cm
     WHERE cm.status IN ('open', 'assigned', 'responded') AND cm.due_at < now()
+    UNION ALL
+    SELECT rr.customer_id, 'tier_downgrade', rr.id,
+           (rr.rated_at AT TIME ZONE 'UTC' + interval '8 hours')::date,
+           NULL, rr.risk_tier, NULL,
+           'risk tier ' || rr.previous_tier || ' -> ' || rr.risk_tier
+    FROM ranked_ratings rr
+    WHERE rr.recency = 1
+      AND array_position(ARRAY['low', 'medium', 'high'], rr.risk_tier)
+          > array_position(ARRAY['low', 'medium', 'high'], rr.previous_tier)
 )
 SELECT s.customer_id, cu.name AS customer_name, s.kind, s.source_id, s.observed_at, s.number,
        s.word, s.grade, s.detail

@@ -69,10 +69,10 @@ keeps those kinds.
   cash flow (money string) or the debt ratio.
 * `review_overdue` — `next_review_due` before today; value = days past due.
 * `complaint_breached` — a complaint not yet resolved (open, assigned or responded) whose
-  `due_at` has passed; value = whole days past `due_at`, observed at the (UTC) date of `due_at`,
+  `due_at` has passed; value = whole days past `due_at`, observed at the (China) date of `due_at`,
   `source_id` the complaint. Resolving the complaint, even late, ends the signal.
-
-`tier_downgrade` is part of the vocabulary but not emitted yet.
+* `tier_downgrade` — the customer's newest rating has a worse risk tier than the rating before
+  it; `value` is the new tier, `observed_at` the (China) date of the newest rating.
 """
 
 _REGULATORY_DOC = """

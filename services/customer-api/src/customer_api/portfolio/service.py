@@ -8,7 +8,7 @@ Read-only: nothing here writes.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.portfolio import queries
+from guarantee_shared.clock import business_today
 from guarantee_shared.errors import InvalidInput
 from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
 from guarantee_shared.schemas.portfolio import (
@@ -53,10 +54,6 @@ HIGH_DEBT_RATIO = Decimal("0.9")
 _DAY_COUNT_SIGNALS = frozenset(
     {SignalKind.CONTRACT_OVERDUE, SignalKind.REVIEW_OVERDUE, SignalKind.COMPLAINT_BREACHED}
 )
-
-
-def utc_today() -> date:
-    return datetime.now(UTC).date()
 
 
 def period_start(period: Period, as_of: date) -> date | None:
@@ -104,7 +101,7 @@ async def indicators(
     cursor: str | None,
 ) -> IndicatorReport:
     """Indicators per group; only group_by=customer is paginated (by customer id)."""
-    as_of = as_of or utc_today()
+    as_of = as_of or business_today()
     start = period_start(period, as_of)
     window_start = start or _BEGINNING
     params: dict[str, Any] = {"as_of": as_of, "window_start": window_start}
@@ -174,7 +171,7 @@ async def signals(
     """Warning signals of active customers, oldest observation first, keyset-paginated."""
     filters: list[str] = []
     params: dict[str, Any] = {
-        "today": utc_today(),
+        "today": business_today(),
         "adverse_kinds": list(queries.ADVERSE_KINDS),
         "revenue_drop": REVENUE_DROP,
         "high_debt_ratio": HIGH_DEBT_RATIO,
@@ -284,7 +281,7 @@ async def regulatory(
     top_customers = [_customer(item, net_assets) for item in row["top_customers"]]
     top_groups = [_group(item, net_assets) for item in row["top_groups"]]
     return RegulatoryFigures(
-        as_of=utc_today(),
+        as_of=business_today(),
         net_assets=net_assets,
         guarantee_investments=guarantee_investments,
         financing_liability=financing,
