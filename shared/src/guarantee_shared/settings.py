@@ -26,6 +26,7 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
     max_body_bytes: int = 1_048_576
+    idempotency_ttl_hours: int = 24
 
     customer_api_url: str = "http://127.0.0.1:8001"
     rating_engine_url: str = "http://127.0.0.1:8002"

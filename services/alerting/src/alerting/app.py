@@ -14,10 +14,9 @@ from alerting import __version__
 from alerting.alerts.router import router as alerts_router
 from alerting.channels.router import deliveries_router
 from alerting.channels.router import router as channels_router
-from alerting.common.idempotency import purge_expired_keys
 from alerting.evaluator import Evaluator
 from alerting.migrate import SCRIPT_LOCATION
-from alerting.models import SCHEMA
+from alerting.models import SCHEMA, IdempotencyKey
 from alerting.outbox import DeliveryWorker
 from alerting.rules.router import router as rules_router
 from alerting.settings import AlertingSettings
@@ -25,6 +24,7 @@ from alerting.silences.router import router as silences_router
 from guarantee_shared.clients.customer_api import CustomerApiClient
 from guarantee_shared.db.embedded import resolve_database_url
 from guarantee_shared.db.engine import create_engine, create_sessionmaker
+from guarantee_shared.db.idempotency import purge_expired_keys
 from guarantee_shared.db.migrations import pending_reason
 from guarantee_shared.logging import get_logger
 from guarantee_shared.web.app import build_app
@@ -53,7 +53,9 @@ async def _purge_loop(app: FastAPI, settings: AlertingSettings) -> None:
     while True:
         try:
             async with app.state.sessionmaker() as session, session.begin():
-                await purge_expired_keys(session, ttl_hours=settings.idempotency_ttl_hours)
+                await purge_expired_keys(
+                    session, IdempotencyKey, ttl_hours=settings.idempotency_ttl_hours
+                )
         except Exception:  # housekeeping; a failed round is retried next hour
             log.exception("idempotency_purge_failed")
         await asyncio.sleep(3600)

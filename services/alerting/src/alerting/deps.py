@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from alerting.evaluator import Evaluator
+from alerting.models import IdempotencyKey
 from alerting.outbox import DeliveryWorker
 from alerting.settings import AlertingSettings
 from guarantee_shared.db.engine import SessionDep
+from guarantee_shared.db.idempotency import Idempotency, idempotency_dependency
 from guarantee_shared.web.auth import Principal, require
 
 
@@ -39,6 +41,10 @@ __all__ = [
     "AlertsWrite",
     "DeliveryWorkerDep",
     "EvaluatorDep",
+    "IdempotencyDep",
     "SessionDep",
     "SettingsDep",
 ]
+
+# Creating POSTs take an Idempotency-Key (CONTRACT.md); keys live in this service's schema.
+IdempotencyDep = Annotated[Idempotency, Depends(idempotency_dependency(IdempotencyKey))]

@@ -28,7 +28,6 @@ class AlertingSettings(ServiceSettings):
     customer_api_timeout_s: float = Field(default=10.0, gt=0)
     # Where an alert's generatorURL and the Alertmanager externalURL point.
     external_url: str = "http://127.0.0.1:8003"
-    idempotency_ttl_hours: int = 24
 
     @model_validator(mode="after")
     def _private_default(self) -> AlertingSettings:

@@ -12,7 +12,6 @@ from fastapi import FastAPI, Request
 
 from customer_api import __version__
 from customer_api.audit.router import router as audit_router
-from customer_api.common.idempotency import purge_expired_keys
 from customer_api.complaints.router import router as complaints_router
 from customer_api.contracts.router import router as contracts_router
 from customer_api.customers.router import router as customers_router
@@ -20,15 +19,17 @@ from customer_api.facts.router import router as facts_router
 from customer_api.imports.router import router as imports_router
 from customer_api.imports.runner import ImportRunner
 from customer_api.migrate import SCRIPT_LOCATION
-from customer_api.models import SCHEMA
+from customer_api.models import SCHEMA, IdempotencyKey
 from customer_api.portfolio.router import router as portfolio_router
 from customer_api.ratings.jobs import JobRunner
 from customer_api.ratings.router import router as ratings_router
+from customer_api.reports.router import router as reports_router
 from customer_api.reviews.router import router as reviews_router
 from customer_api.settings import CustomerApiSettings
 from guarantee_shared.clients.rating_engine import RatingEngineClient
 from guarantee_shared.db.embedded import resolve_database_url
 from guarantee_shared.db.engine import create_engine, create_sessionmaker
+from guarantee_shared.db.idempotency import purge_expired_keys
 from guarantee_shared.db.migrations import pending_reason
 from guarantee_shared.logging import get_logger
 from guarantee_shared.web.app import build_app
@@ -55,7 +56,9 @@ async def _purge_loop(app: FastAPI, settings: CustomerApiSettings) -> None:
     while True:
         try:
             async with app.state.sessionmaker() as session, session.begin():
-                await purge_expired_keys(session, ttl_hours=settings.idempotency_ttl_hours)
+                await purge_expired_keys(
+                    session, IdempotencyKey, ttl_hours=settings.idempotency_ttl_hours
+                )
         except Exception:  # the purge is housekeeping; a failed round is retried next hour
             log.exception("idempotency_purge_failed")
         await asyncio.sleep(3600)
@@ -130,4 +133,5 @@ def create_app(
     app.include_router(reviews_router)
     app.include_router(complaints_router)
     app.include_router(imports_router)
+    app.include_router(reports_router)
     return app

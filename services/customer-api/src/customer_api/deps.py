@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from customer_api.imports.runner import ImportRunner
+from customer_api.models import IdempotencyKey
 from customer_api.ratings.jobs import JobRunner
 from customer_api.settings import CustomerApiSettings
+from guarantee_shared.clients.alerting import AlertingClient
 from guarantee_shared.clients.rating_engine import RatingEngineClient
 from guarantee_shared.db.engine import SessionDep
-from guarantee_shared.web.auth import Principal, require
+from guarantee_shared.db.idempotency import Idempotency, idempotency_dependency
+from guarantee_shared.web.auth import Principal, ServiceToken, require
 
 
 def _settings(request: Request) -> CustomerApiSettings:
@@ -37,9 +41,18 @@ def _import_runner(request: Request) -> ImportRunner:
     return runner
 
 
+async def alerting_client(settings: SettingsDep) -> AsyncIterator[AlertingClient]:
+    """A short-lived client per request: alerts are read rarely (the review report), never
+    required, and the alerting service may not be deployed at all."""
+    token = ServiceToken(settings, scopes=("alerts:read",))
+    async with AlertingClient(settings.alerting_url, token=token) as client:
+        yield client
+
+
 RatingClientDep = Annotated[RatingEngineClient, Depends(_rating_client)]
 JobRunnerDep = Annotated[JobRunner, Depends(_job_runner)]
 ImportRunnerDep = Annotated[ImportRunner, Depends(_import_runner)]
+AlertingClientDep = Annotated[AlertingClient, Depends(alerting_client)]
 
 CustomersRead = Annotated[Principal, Depends(require("customers:read"))]
 CustomersWrite = Annotated[Principal, Depends(require("customers:write"))]
@@ -51,10 +64,12 @@ AdminOnly = Annotated[Principal, Depends(require("admin"))]
 
 __all__ = [
     "AdminOnly",
+    "AlertingClientDep",
     "ContractsRead",
     "ContractsWrite",
     "CustomersRead",
     "CustomersWrite",
+    "IdempotencyDep",
     "ImportRunnerDep",
     "JobRunnerDep",
     "PortfolioRead",
@@ -63,3 +78,6 @@ __all__ = [
     "SessionDep",
     "SettingsDep",
 ]
+
+# Creating POSTs take an Idempotency-Key (CONTRACT.md); keys live in this service's schema.
+IdempotencyDep = Annotated[Idempotency, Depends(idempotency_dependency(IdempotencyKey))]

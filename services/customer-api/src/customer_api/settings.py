@@ -39,7 +39,6 @@ class CustomerApiSettings(ServiceSettings):
     # Early-pilot credit codes that fail the GB 32100 check but are real (DOMAIN §7).
     uscc_allowlist: Annotated[frozenset[str], NoDecode] = frozenset()
     demo_data: bool = True
-    idempotency_ttl_hours: int = 24
     rating_engine_timeout_s: float = 5.0
     service_name: str = "customer-api"
     collateral_haircuts: dict[str, Decimal] = Field(

@@ -11,11 +11,11 @@ from fastapi.responses import StreamingResponse
 from alerting.alerts import service
 from alerting.alerts.schemas import AlertOut, AlertStateFilter
 from alerting.alerts.stream import alert_events
-from alerting.common.http import CursorQuery, LimitQuery
 from alerting.deps import AlertsRead, AlertsWrite, EvaluatorDep, SessionDep
 from alerting.rules.schemas import Severity
 from alerting.schemas import CycleSummary
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.web.http import CursorQuery, LimitQuery
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1", tags=["alerts"])

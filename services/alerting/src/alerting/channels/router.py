@@ -9,10 +9,9 @@ from fastapi.responses import Response
 
 from alerting.channels import service
 from alerting.channels.schemas import ChannelFields, ChannelOut, DeliveryDetail, DeliveryOut
-from alerting.common.http import CursorQuery, IfMatchDep, LimitQuery, json_response
-from alerting.common.idempotency import IdempotencyDep
-from alerting.deps import AlertsRead, AlertsWrite, SessionDep, SettingsDep
+from alerting.deps import AlertsRead, AlertsWrite, IdempotencyDep, SessionDep, SettingsDep
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.web.http import CursorQuery, IfMatchDep, LimitQuery, json_response
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/channels", tags=["channels"])

@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.channels.schemas import AttemptOut, ChannelFields, DeliveryDetail, DeliveryOut
 from alerting.channels.targets import TargetRefused, check_target
-from alerting.common.http import check_version
 from alerting.models import Channel, DeliveryAttempt, OutboxMessage
 from alerting.notifiers import secret_key
 from guarantee_shared.errors import InvalidInput, NotFound
 from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+from guarantee_shared.web.http import check_version
 
 
 async def create(session: AsyncSession, fields: ChannelFields, *, allow_private: bool) -> Channel:

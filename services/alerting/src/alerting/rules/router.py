@@ -8,13 +8,12 @@ from typing import Annotated
 from fastapi import Query
 from fastapi.responses import Response
 
-from alerting.common.http import CursorQuery, IfMatchDep, LimitQuery, json_response
-from alerting.common.idempotency import IdempotencyDep
-from alerting.deps import AlertsRead, AlertsWrite, SessionDep
+from alerting.deps import AlertsRead, AlertsWrite, IdempotencyDep, SessionDep
 from alerting.models import Rule
 from alerting.rules import service
 from alerting.rules.schemas import RuleFields, RuleOut
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.web.http import CursorQuery, IfMatchDep, LimitQuery, json_response
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/rules", tags=["rules"])

@@ -9,11 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting import sources
-from alerting.common.http import check_version
 from alerting.models import Rule
 from alerting.rules.schemas import RuleFields
 from guarantee_shared.errors import Conflict, InvalidInput, NotFound
 from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+from guarantee_shared.web.http import check_version
 
 
 def _check(fields: RuleFields) -> None:

@@ -6,12 +6,11 @@ import uuid
 
 from fastapi.responses import Response
 
-from alerting.common.http import CursorQuery, IfMatchDep, LimitQuery, json_response
-from alerting.common.idempotency import IdempotencyDep
-from alerting.deps import AlertsRead, AlertsWrite, SessionDep
+from alerting.deps import AlertsRead, AlertsWrite, IdempotencyDep, SessionDep
 from alerting.silences import service
 from alerting.silences.schemas import SilenceFields, SilenceOut
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.web.http import CursorQuery, IfMatchDep, LimitQuery, json_response
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/silences", tags=["silences"])

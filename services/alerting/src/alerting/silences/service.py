@@ -7,12 +7,12 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alerting.common.http import check_version
 from alerting.models import Silence
 from alerting.silences.schemas import SilenceFields, SilenceOut
 from guarantee_shared.clock import utc_now
 from guarantee_shared.errors import InvalidInput, NotFound
 from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+from guarantee_shared.web.http import check_version
 
 
 def present(silence: Silence) -> SilenceOut:

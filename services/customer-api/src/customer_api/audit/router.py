@@ -9,10 +9,10 @@ from fastapi import Query
 
 from customer_api.audit import service
 from customer_api.audit.schemas import AuditEntryOut
-from customer_api.common.http import CursorQuery, LimitQuery
 from customer_api.deps import CustomersRead, SessionDep
 from guarantee_shared.identifiers import mask_id_number
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.web.http import CursorQuery, LimitQuery
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/audit", tags=["audit"])

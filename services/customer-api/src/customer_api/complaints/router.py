@@ -6,13 +6,6 @@ import uuid
 
 from fastapi.responses import Response
 
-from customer_api.common.http import (
-    CursorQuery,
-    LimitQuery,
-    OptionalIfMatchDep,
-    json_response,
-)
-from customer_api.common.idempotency import IdempotencyDep
 from customer_api.complaints import service
 from customer_api.complaints.schemas import (
     ComplaintEventIn,
@@ -23,9 +16,15 @@ from customer_api.complaints.schemas import (
     ComplaintStatus,
     Severity,
 )
-from customer_api.deps import CustomersRead, CustomersWrite, SessionDep, SettingsDep
+from customer_api.deps import CustomersRead, CustomersWrite, IdempotencyDep, SessionDep, SettingsDep
 from customer_api.models import Complaint
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.web.http import (
+    CursorQuery,
+    LimitQuery,
+    OptionalIfMatchDep,
+    json_response,
+)
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/complaints", tags=["complaints"])

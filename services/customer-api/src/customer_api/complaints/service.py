@@ -18,7 +18,6 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.audit.service import record
-from customer_api.common.http import check_version
 from customer_api.complaints.schemas import (
     ComplaintEventIn,
     ComplaintEventType,
@@ -32,6 +31,7 @@ from customer_api.models import Complaint, ComplaintEvent
 from guarantee_shared.clock import utc_now
 from guarantee_shared.errors import Conflict, NotFound
 from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+from guarantee_shared.web.http import check_version
 
 _S = ComplaintStatus
 # event -> {status before: status after}

@@ -9,13 +9,6 @@ from typing import Annotated
 from fastapi import Query
 from fastapi.responses import Response
 
-from customer_api.common.http import (
-    CursorQuery,
-    LimitQuery,
-    OptionalIfMatchDep,
-    json_response,
-)
-from customer_api.common.idempotency import IdempotencyDep
 from customer_api.contracts import collaterals, service
 from customer_api.contracts.schemas import (
     NO_NUL,
@@ -29,9 +22,15 @@ from customer_api.contracts.schemas import (
     EventResult,
     Product,
 )
-from customer_api.deps import ContractsRead, ContractsWrite, SessionDep, SettingsDep
+from customer_api.deps import ContractsRead, ContractsWrite, IdempotencyDep, SessionDep, SettingsDep
 from customer_api.models import Collateral, Contract
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.web.http import (
+    CursorQuery,
+    LimitQuery,
+    OptionalIfMatchDep,
+    json_response,
+)
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/contracts", tags=["contracts"])

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.audit.service import record
-from customer_api.common.http import check_version
 from customer_api.contracts import statemachine
 from customer_api.contracts.schemas import (
     ContractCreate,
@@ -25,6 +24,7 @@ from customer_api.contracts.schemas import (
 from customer_api.models import Contract, ContractEvent, Customer
 from guarantee_shared.errors import Conflict, NotFound
 from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+from guarantee_shared.web.http import check_version
 
 
 def snapshot(contract: Contract) -> dict[str, Any]:

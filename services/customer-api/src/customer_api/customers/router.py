@@ -9,9 +9,6 @@ from typing import Annotated, Any
 from fastapi import Body, Path, Query
 from fastapi.responses import Response
 
-from customer_api.common.http import CursorQuery, IfMatchDep, LimitQuery, json_response
-from customer_api.common.idempotency import IdempotencyDep
-from customer_api.common.patch import apply_patch
 from customer_api.customers import service
 from customer_api.customers.schemas import (
     CustomerClass,
@@ -22,11 +19,13 @@ from customer_api.customers.schemas import (
     RiskTier,
     SizeClass,
 )
-from customer_api.deps import CustomersRead, CustomersWrite, SessionDep, SettingsDep
+from customer_api.deps import CustomersRead, CustomersWrite, IdempotencyDep, SessionDep, SettingsDep
 from customer_api.models import Customer
 from guarantee_shared.identifiers import mask_id_number
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
 from guarantee_shared.web.auth import Principal
+from guarantee_shared.web.http import CursorQuery, IfMatchDep, LimitQuery, json_response
+from guarantee_shared.web.patch import apply_patch
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/customers", tags=["customers"])

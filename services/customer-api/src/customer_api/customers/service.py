@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.audit.service import record
-from customer_api.common.http import check_version
 from customer_api.customers.schemas import CustomerFields, CustomerOut, CustomerSort
 from customer_api.models import Contract, Customer
 from guarantee_shared.errors import Conflict, InvalidInput, NotFound
 from guarantee_shared.identifiers import normalise, uscc_problem
 from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+from guarantee_shared.web.http import check_version
 
 FINISHED_CONTRACT_STATUSES = ("closed", "written_off")
 

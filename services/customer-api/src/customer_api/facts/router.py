@@ -8,10 +8,7 @@ from typing import Annotated, Any
 from fastapi import Body
 from fastapi.responses import Response
 
-from customer_api.common.http import CursorQuery, IfMatchDep, LimitQuery, json_response
-from customer_api.common.idempotency import IdempotencyDep
-from customer_api.common.patch import apply_patch
-from customer_api.deps import CustomersRead, CustomersWrite, SessionDep
+from customer_api.deps import CustomersRead, CustomersWrite, IdempotencyDep, SessionDep
 from customer_api.facts import service
 from customer_api.facts.schemas import (
     CreditEventFields,
@@ -23,6 +20,8 @@ from customer_api.facts.schemas import (
 )
 from customer_api.models import CreditEvent, FinancialStatement
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.web.http import CursorQuery, IfMatchDep, LimitQuery, json_response
+from guarantee_shared.web.patch import apply_patch
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/customers/{customer_id}")

@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.audit.service import record
-from customer_api.common.http import check_version
 from customer_api.facts.schemas import (
     CreditEventFields,
     CreditEventKind,
@@ -28,6 +27,7 @@ from customer_api.facts.schemas import (
 from customer_api.models import CreditEvent, Customer, FinancialStatement
 from guarantee_shared.errors import Conflict, NotFound
 from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+from guarantee_shared.web.http import check_version
 
 
 async def ensure_customer(session: AsyncSession, *, customer_id: uuid.UUID) -> None:

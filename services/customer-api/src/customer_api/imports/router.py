@@ -8,12 +8,11 @@ from typing import Annotated
 from fastapi import File, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from customer_api.common.http import CursorQuery, LimitQuery, json_response
-from customer_api.common.idempotency import IdempotencyDep
 from customer_api.deps import (
     ContractsWrite,
     CustomersRead,
     CustomersWrite,
+    IdempotencyDep,
     ImportRunnerDep,
     SessionDep,
 )
@@ -29,6 +28,7 @@ from customer_api.imports.schemas import (
 from customer_api.imports.template import csv_template, xlsx_template
 from guarantee_shared.errors import InvalidInput
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.web.http import CursorQuery, LimitQuery, json_response
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/imports", tags=["imports"])

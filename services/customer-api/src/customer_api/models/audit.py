@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from customer_api.models.base import Base, func_now
+from guarantee_shared.db.idempotency import IdempotencyKeyColumns
 
 
 class AuditEntry(Base):
@@ -31,11 +32,9 @@ class AuditEntry(Base):
     request_id: Mapped[str | None] = mapped_column(String(128))
 
 
-class IdempotencyKey(Base):
+class IdempotencyKey(IdempotencyKeyColumns, Base):
     __tablename__ = "idempotency_keys"
     __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
-
-    principal: Mapped[str] = mapped_column(String(200), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     route: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))

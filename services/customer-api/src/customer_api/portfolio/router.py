@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import Query
 
-from customer_api.common.http import CursorQuery, LimitQuery
 from customer_api.deps import PortfolioRead, SessionDep, SettingsDep
 from customer_api.portfolio import service
 from customer_api.portfolio.schemas import (
@@ -19,6 +18,7 @@ from customer_api.portfolio.schemas import (
     SignalPage,
 )
 from guarantee_shared.pagination import DEFAULT_LIMIT
+from guarantee_shared.web.http import CursorQuery, LimitQuery
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/portfolio", tags=["portfolio"])

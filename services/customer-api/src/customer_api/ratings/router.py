@@ -8,11 +8,10 @@ from typing import Annotated
 from fastapi import Body, Path, Request
 from fastapi.responses import Response
 
-from customer_api.common.http import CursorQuery, LimitQuery, json_response
-from customer_api.common.idempotency import IdempotencyDep
 from customer_api.deps import (
     CustomersRead,
     CustomersWrite,
+    IdempotencyDep,
     JobRunnerDep,
     RatingClientDep,
     RatingsRead,
@@ -22,6 +21,7 @@ from customer_api.deps import (
 from customer_api.ratings import jobs, service
 from customer_api.ratings.schemas import JobOut, PartnerRating, RatingOut, RerunRequest
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.web.http import CursorQuery, LimitQuery, json_response
 from guarantee_shared.web.routing import api_router
 
 router = api_router(tags=["ratings"])

@@ -6,13 +6,12 @@ import uuid
 
 from fastapi.responses import Response
 
-from customer_api.common.http import CursorQuery, LimitQuery, json_response
-from customer_api.common.idempotency import IdempotencyDep
-from customer_api.deps import CustomersRead, CustomersWrite, SessionDep, SettingsDep
+from customer_api.deps import CustomersRead, CustomersWrite, IdempotencyDep, SessionDep, SettingsDep
 from customer_api.models import Survey, Verification
 from customer_api.reviews import service
 from customer_api.reviews.schemas import SurveyIn, SurveyOut, VerificationIn, VerificationOut
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.web.http import CursorQuery, LimitQuery, json_response
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/customers/{customer_id}")

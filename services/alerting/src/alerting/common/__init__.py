@@ -1,1 +1,0 @@
-"""HTTP conventions every alerting router uses (ETag/If-Match, idempotency, responses)."""

@@ -1,1 +1,0 @@
-"""HTTP conventions every customer-api route shares: ETags, idempotency, responses."""
