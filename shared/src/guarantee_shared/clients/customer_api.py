@@ -10,16 +10,12 @@ retrying is safe). A peer that stays down, answers 5xx or breaks the contract ra
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
-from types import TracebackType
-from typing import Any, TypeVar
 
 import httpx
-import stamina
-from pydantic import ValidationError
 
-from guarantee_shared.errors import DomainError, PeerUnavailable
+from guarantee_shared.clients.base import PeerRejected, ServiceClient, TokenSource
 from guarantee_shared.schemas.portfolio import (
     GroupBy,
     IndicatorGroup,
@@ -32,38 +28,22 @@ from guarantee_shared.schemas.portfolio import (
 )
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
-RETRY_STATUSES = frozenset({502, 503, 504})
 PAGE_SIZE = 500
-PEER = "customer-api"
-
-TokenSource = str | Callable[[], str]
-T = TypeVar("T")
 
 
-class CustomerApiRejected(DomainError):
+class CustomerApiRejected(PeerRejected):
     """customer-api refused the request (4xx): a bad query or a token it does not accept."""
 
-    status = 502
     title = "customer-api rejected the request"
     slug = "customer-api-rejected"
 
 
-class _RetryableStatus(Exception):
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(f"customer-api answered {response.status_code}")
-        self.response = response
-
-
-def _problem(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-class CustomerApiClient:
+class CustomerApiClient(ServiceClient):
     """Reads customer-api at ``base_url``; use as ``async with`` or call :meth:`aclose`."""
+
+    peer = "customer-api"
+    peer_title = "customer-api"
+    rejected = CustomerApiRejected
 
     def __init__(
         self,
@@ -75,24 +55,14 @@ class CustomerApiClient:
         retry_timeout_s: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._token = token
-        self._attempts = attempts
-        self._retry_timeout_s = retry_timeout_s
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
-
-    async def __aenter__(self) -> CustomerApiClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+        super().__init__(
+            base_url,
+            token=token,
+            timeout=timeout,
+            attempts=attempts,
+            retry_timeout_s=retry_timeout_s,
+            transport=transport,
+        )
 
     async def indicators(
         self,
@@ -191,57 +161,7 @@ class CustomerApiClient:
         response = await self._get("/v1/portfolio/regulatory", None, request_id)
         return self._parse(response, RegulatoryFigures.model_validate_json)
 
-    def _headers(self, request_id: str | None) -> dict[str, str]:
-        token = self._token if isinstance(self._token, str) else self._token()
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        if request_id:
-            headers["X-Request-ID"] = request_id
-        return headers
-
     async def _get(
-        self,
-        path: str,
-        params: httpx.QueryParams | None,
-        request_id: str | None,
+        self, path: str, params: httpx.QueryParams | None, request_id: str | None
     ) -> httpx.Response:
-        try:
-            async for attempt in stamina.retry_context(
-                on=(httpx.TransportError, _RetryableStatus),
-                attempts=self._attempts,
-                timeout=self._retry_timeout_s,
-            ):
-                with attempt:
-                    response = await self._http.get(
-                        path, params=params, headers=self._headers(request_id)
-                    )
-                    if response.status_code in RETRY_STATUSES:
-                        raise _RetryableStatus(response)
-        except httpx.TransportError as exc:
-            raise PeerUnavailable(
-                f"customer-api could not be reached: {type(exc).__name__}: {exc}", peer=PEER
-            ) from exc
-        except _RetryableStatus as exc:
-            response = exc.response
-        return response
-
-    @staticmethod
-    def _parse(response: httpx.Response, parse: Callable[[bytes], T]) -> T:
-        status = response.status_code
-        if status >= 500:
-            raise PeerUnavailable(
-                f"customer-api answered {status}: {_problem(response).get('detail', '')}",
-                peer=PEER,
-            )
-        if status >= 400:
-            problem = _problem(response)
-            raise CustomerApiRejected(
-                f"customer-api answered {status}: {problem.get('detail', response.text)}",
-                upstream_status=status,
-                upstream_errors=problem.get("errors", []),
-            )
-        try:
-            return parse(response.content)
-        except ValidationError as exc:
-            raise PeerUnavailable(
-                f"customer-api's answer does not match the contract: {exc}", peer=PEER
-            ) from exc
+        return await self._send("GET", path, params=params, request_id=request_id)
