@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from typing import Any
 
+import orjson
 import structlog
+
+
+def _dumps(event: Any, **kwargs: Any) -> str:
+    """orjson rendering (several times faster than ``json.dumps``), same JSON for log events.
+
+    orjson refuses integers beyond 64 bits; such a rare event falls back to ``json.dumps``.
+    """
+    try:
+        rendered = orjson.dumps(
+            event, default=kwargs.get("default"), option=orjson.OPT_NON_STR_KEYS
+        )
+        return rendered.decode()
+    except TypeError:
+        return json.dumps(event, **kwargs)
 
 
 def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
@@ -17,14 +34,14 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
         structlog.processors.format_exc_info,
     ]
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer()
+        structlog.processors.JSONRenderer(serializer=_dumps)
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.WriteLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,
     )
     # Route the standard library (uvicorn, sqlalchemy, alembic) through the same renderer.
@@ -45,5 +62,6 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
 
 
-def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
+    """A logger for ``name``; it filters by the configured level before doing any work."""
     return structlog.get_logger(name)  # type: ignore[no-any-return]

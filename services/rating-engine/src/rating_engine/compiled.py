@@ -11,7 +11,7 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from guarantee_shared.schemas.rating import CreditGrade, CustomerClass, RiskTier
 from rating_engine.features import Value
@@ -27,6 +27,7 @@ from rating_engine.ruleset import (
 from rating_engine.sizing import SizeClassifier
 
 Predicate = Callable[[Mapping[str, Value]], bool]
+Reason = dict[str, Any]  # one entry of a rating's ``reasons``, in its JSON form
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "lt": operator.lt,
     "le": operator.le,
@@ -48,6 +49,21 @@ def fmt_value(value: float, unit: Unit) -> str:
     if unit in ("count", "days"):
         return f"{value:.0f}" + (" days" if unit == "days" else "")
     return f"{value:.2f}"
+
+
+def _formatter(unit: Unit) -> Callable[[float], str]:
+    """:func:`fmt_value` for one unit, picked once: a bound ``str.format`` per factor."""
+    if unit == "ratio":
+        return "{:.1%}".format
+    if unit == "times":
+        return "{:.2f}x".format
+    if unit == "years":
+        return "{:.1f} years".format
+    if unit == "count":
+        return "{:.0f}".format
+    if unit == "days":
+        return "{:.0f} days".format
+    return "{:.2f}".format
 
 
 def _band(low: float | None, high: float | None, unit: Unit) -> str:
@@ -73,6 +89,12 @@ class Outcome:
     band: str
     note: str
     message: str = ""  # set where it never depends on the value: categories and "missing"
+    # Numeric bins: the message after the value, so that one is "<head><value><tail>".
+    tail: str = ""
+
+
+def _reason(factor_id: str, out: Outcome) -> Reason:
+    return {"code": out.code, "factor": factor_id, "points": out.points, "message": out.message}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +108,9 @@ class CompiledNumeric:
     bins: tuple[Outcome, ...]
     missing: Outcome
     raw_missing_points: int
+    head: str  # "<name>: ", the start of every message with a value
+    shown: Callable[[float], str]  # the value as the message shows it (fmt_value for the unit)
+    missing_reason: Reason  # the reason when the value is unknown; copied, never shared
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +121,34 @@ class CompiledCategorical:
     categories: Mapping[str, Outcome]
     missing: Outcome
     raw_missing_points: int
+    reasons: Mapping[str, Reason]  # each category's reason; copied, never shared
+    missing_reason: Reason
+
+
+class FactorRow(NamedTuple):
+    """One factor as scoring walks it: the parts of its reasons, unpacked in one step.
+
+    Numeric factors have ``thresholds`` and ``bins`` (points, code, message tail per bin);
+    categorical ones have ``categories`` (each category's reason) instead.
+    """
+
+    feature: str
+    factor_id: str
+    missing_reason: Reason
+    thresholds: tuple[float, ...]
+    bins: tuple[tuple[int, str, str], ...]
+    head: str
+    shown: Callable[[float], str] | None
+    categories: Mapping[str, Reason] | None
+
+
+def _row(factor: CompiledNumeric | CompiledCategorical) -> FactorRow:
+    if isinstance(factor, CompiledNumeric):
+        bins = tuple((out.points, out.code, out.tail) for out in factor.bins)
+        return FactorRow(factor.feature, factor.id, factor.missing_reason, factor.thresholds,
+                         bins, factor.head, factor.shown, None)  # fmt: skip
+    return FactorRow(factor.feature, factor.id, factor.missing_reason, (), (), "", None,
+                     factor.reasons)  # fmt: skip
 
 
 def _missing(factor_id: str, name: str, why: str) -> Outcome:
@@ -107,26 +160,34 @@ def _numeric(factor: NumericFactor) -> CompiledNumeric:
     thresholds = tuple(b.lt for b in factor.bins[:-1] if b.lt is not None)
     lows: list[float | None] = [None, *thresholds]
     highs: list[float | None] = [*thresholds, None]
-    bins = tuple(
-        Outcome(
-            points=b.points - factor.missing_points,
-            code=f"{factor.id}.bin_{i + 1}",
-            band=_band(lows[i], highs[i], factor.unit),
-            note=b.note,
+    counted = factor.unit in ("count", "days")
+    bins = []
+    for i, b in enumerate(factor.bins):
+        band = _band(lows[i], highs[i], factor.unit)
+        tail = ("" if counted else f", band {band}") + (f" ({b.note})." if b.note else ".")
+        bins.append(
+            Outcome(
+                points=b.points - factor.missing_points,
+                code=f"{factor.id}.bin_{i + 1}",
+                band=band,
+                note=b.note,
+                tail=tail,
+            )
         )
-        for i, b in enumerate(factor.bins)
-    )
     missing = _missing(factor.id, factor.name, "figures missing or a zero denominator")
     return CompiledNumeric(
         id=factor.id,
         name=factor.name,
         feature=factor.feature,
         unit=factor.unit,
-        counted=factor.unit in ("count", "days"),
+        counted=counted,
         thresholds=thresholds,
-        bins=bins,
+        bins=tuple(bins),
         missing=missing,
         raw_missing_points=factor.missing_points,
+        head=f"{factor.name}: ",
+        shown=_formatter(factor.unit),
+        missing_reason=_reason(factor.id, missing),
     )
 
 
@@ -144,22 +205,59 @@ def _categorical(factor: CategoricalFactor) -> CompiledCategorical:
     }
     missing = _missing(factor.id, factor.name, "not given in the request")
     return CompiledCategorical(
-        factor.id, factor.name, factor.feature, categories, missing, factor.missing_points
+        factor.id,
+        factor.name,
+        factor.feature,
+        categories,
+        missing,
+        factor.missing_points,
+        reasons={name: _reason(factor.id, out) for name, out in categories.items()},
+        missing_reason=_reason(factor.id, missing),
     )
+
+
+def _all_of(parts: tuple[Predicate, ...]) -> Predicate:
+    if len(parts) == 1:
+        return parts[0]
+
+    # Plain loops: ``all()`` over a generator costs a generator object per evaluation.
+    def all_of(values: Mapping[str, Value]) -> bool:
+        for part in parts:  # noqa: SIM110
+            if not part(values):
+                return False
+        return True
+
+    return all_of
+
+
+def _any_of(parts: tuple[Predicate, ...]) -> Predicate:
+    if len(parts) == 1:
+        return parts[0]
+
+    def any_of(values: Mapping[str, Value]) -> bool:
+        for part in parts:  # noqa: SIM110
+            if part(values):
+                return True
+        return False
+
+    return any_of
 
 
 def compile_expr(expr: Expr) -> Predicate:
     """A predicate over feature values; a clause on an unknown value is false."""
     if isinstance(expr, AllOf):
-        parts = tuple(compile_expr(e) for e in expr.all)
-        return lambda values: all(p(values) for p in parts)
+        return _all_of(tuple(compile_expr(e) for e in expr.all))
     if isinstance(expr, AnyOf):
-        alternatives = tuple(compile_expr(e) for e in expr.any)
-        return lambda values: any(p(values) for p in alternatives)
+        return _any_of(tuple(compile_expr(e) for e in expr.any))
     feature, op, target = expr
     if op == "in":
         members = frozenset(target) if isinstance(target, list) else frozenset({target})
         return lambda values: values.get(feature) in members
+    if op == "eq":  # an unknown value (None) never equals a validated target
+        return lambda values: values.get(feature) == target
+    if op in ("lt", "le", "gt", "ge"):
+        # The comparison itself rather than operator.lt & co.: one call less per clause.
+        return _ordered(feature, op, target)
     compare = _OPS[op]
 
     def clause(values: Mapping[str, Value]) -> bool:
@@ -167,6 +265,27 @@ def compile_expr(expr: Expr) -> Predicate:
         return value is not None and compare(value, target)
 
     return clause
+
+
+def _ordered(feature: str, op: str, target: Any) -> Predicate:
+    def lt(values: Mapping[str, Value]) -> bool:
+        value: Any = values.get(feature)
+        return value is not None and value < target
+
+    def le(values: Mapping[str, Value]) -> bool:
+        value: Any = values.get(feature)
+        return value is not None and value <= target
+
+    def gt(values: Mapping[str, Value]) -> bool:
+        value: Any = values.get(feature)
+        return value is not None and value > target
+
+    def ge(values: Mapping[str, Value]) -> bool:
+        value: Any = values.get(feature)
+        return value is not None and value >= target
+
+    predicates: dict[str, Predicate] = {"lt": lt, "le": le, "gt": gt, "ge": ge}
+    return predicates[op]
 
 
 def _pd_of(score: int, offset: float, factor: float) -> float:
@@ -180,12 +299,15 @@ class CompiledRuleset:
     neutral_points: int
     numeric: tuple[CompiledNumeric, ...]
     categorical: tuple[CompiledCategorical, ...]
+    factors: tuple[CompiledNumeric | CompiledCategorical, ...]  # both kinds, scorecard order
+    rows: tuple[FactorRow, ...]  # the same factors as scoring reads them
     factor_order: Mapping[str, int]
     min_score: int
     max_score: int
     offset: float
     factor: float
     pd_by_score: tuple[float, ...]
+    pd_shown_by_score: tuple[float, ...]  # rounded to 8 places, as a rating gives it
     grade_by_score: tuple[CreditGrade, ...]
     tiers: Mapping[CreditGrade, RiskTier]
     high_risk: tuple[tuple[str, Predicate], ...]
@@ -221,8 +343,11 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     # The highest score whose grade is no better than the knock-out grade.
     cap = max(s for s, g in zip(scores, grades, strict=True) if order.index(g) >= cap_rank)
     card = ruleset.scorecard
-    numeric = tuple(_numeric(f) for f in card.factors if isinstance(f, NumericFactor))
-    categorical = tuple(_categorical(f) for f in card.factors if isinstance(f, CategoricalFactor))
+    factors = tuple(
+        _numeric(f) if isinstance(f, NumericFactor) else _categorical(f) for f in card.factors
+    )
+    numeric = tuple(f for f in factors if isinstance(f, CompiledNumeric))
+    categorical = tuple(f for f in factors if isinstance(f, CompiledCategorical))
     classes = ruleset.classes
     return CompiledRuleset(
         version=ruleset.version,
@@ -230,12 +355,15 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         neutral_points=card.base_points + sum(f.missing_points for f in card.factors),
         numeric=numeric,
         categorical=categorical,
+        factors=factors,
+        rows=tuple(_row(f) for f in factors),
         factor_order={f.id: i for i, f in enumerate(card.factors)},
         min_score=scaling.min_score,
         max_score=scaling.max_score,
         offset=offset,
         factor=factor,
         pd_by_score=pds,
+        pd_shown_by_score=tuple(round(pd, 8) for pd in pds),
         grade_by_score=grades,
         tiers=dict(ruleset.tiers),
         high_risk=tuple((c.id, compile_expr(c.when)) for c in classes.high_risk),

@@ -11,6 +11,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 
 from guarantee_shared.schemas.rating import (
     CreditEvent,
@@ -69,6 +70,8 @@ _RECENT_COUNTS = {
     CreditEventKind.ADMINISTRATIVE_PENALTY: "administrative_penalty_recent",
     CreditEventKind.POSITIVE_RECORD: "positive_records_recent",
 }
+_PERIOD_END = attrgetter("period_end")
+_NO_RECENT_EVENTS: dict[str, Value] = dict.fromkeys(_RECENT_COUNTS.values(), 0.0)
 # Worst first, so that two grades published on one day resolve to the worse one.
 _EXTERNAL_ORDER = ("C", "CC", "CCC", "B", "BB", "BBB", "A", "AA", "AAA")
 _TAX_ORDER = ("D", "C", "M", "B", "A")
@@ -96,7 +99,7 @@ def months_before(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 - months
     year, month = divmod(index, 12)
     month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return date(year, month, min(day.day, _days_in(year, month)))
 
 
 def whole_months(start: date, end: date) -> int:
@@ -108,13 +111,33 @@ def whole_months(start: date, end: date) -> int:
 
 
 def _is_month_end(day: date) -> bool:
-    return day.day == calendar.monthrange(day.year, day.month)[1]
+    return day.day == _days_in(day.year, day.month)
+
+
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in(year: int, month: int) -> int:
+    # calendar.monthrange would also work out the weekday the month starts on.
+    return 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month]
 
 
 def _ratio(numerator: Decimal | None, denominator: Decimal | None) -> float | None:
     if numerator is None or denominator is None or denominator == 0:
         return None
     return float(numerator) / float(denominator)
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _quotient(numerator: float | None, denominator: float | None) -> float | None:
+    """:func:`_ratio` of figures already converted with :func:`_float` (a Decimal is 0 exactly
+    when its float is: money has two decimal places and at most 16 digits before them)."""
+    if numerator is None or denominator is None or denominator == 0.0:
+        return None
+    return numerator / denominator
 
 
 def _ebit(statement: FinancialStatement) -> Decimal | None:
@@ -135,15 +158,24 @@ def _equity(statement: FinancialStatement) -> Decimal | None:
     return None
 
 
-def _altman_z(statement: FinancialStatement, equity: Decimal | None) -> float | None:
-    """Altman Z'' for private non-manufacturers; unknown unless every input is known."""
-    s = statement
+def _altman_z(
+    s: FinancialStatement,
+    equity: Decimal | None,
+    *,
+    assets: float | None,
+    liabilities: float | None,
+    ebit: float | None,
+) -> float | None:
+    """Altman Z'' for private non-manufacturers; unknown unless every input is known.
+
+    ``assets``, ``liabilities`` and ``ebit`` are the statement's figures as floats.
+    """
     if s.current_assets is None or s.current_liabilities is None:
         return None
     x1 = _ratio(s.current_assets - s.current_liabilities, s.total_assets)
-    x2 = _ratio(s.retained_earnings, s.total_assets)
-    x3 = _ratio(_ebit(s), s.total_assets)
-    x4 = _ratio(equity, s.total_liabilities)
+    x2 = _quotient(_float(s.retained_earnings), assets)
+    x3 = _quotient(ebit, assets)
+    x4 = _quotient(_float(equity), liabilities)
     if x1 is None or x2 is None or x3 is None or x4 is None:
         return None
     return 6.56 * x1 + 3.26 * x2 + 6.72 * x3 + 1.05 * x4
@@ -155,8 +187,14 @@ def _loss(statement: FinancialStatement | None) -> bool | None:
     return statement.net_profit < 0
 
 
-def _financial_values(statements: list[FinancialStatement]) -> tuple[dict[str, Value], Figures]:
-    by_recency = sorted(statements, key=lambda s: s.period_end, reverse=True)
+# Annual revenue, total assets and equity: the money figures statements give to Figures.
+StatementFigures = tuple[Decimal | None, Decimal | None, Decimal | None]
+
+
+def _financial_values(
+    statements: list[FinancialStatement],
+) -> tuple[dict[str, Value], StatementFigures]:
+    by_recency = sorted(statements, key=_PERIOD_END, reverse=True)
     annuals = [s for s in by_recency if s.period_type is PeriodType.ANNUAL]
     latest = annuals[0] if annuals else (by_recency[0] if by_recency else None)
     previous = annuals[1] if len(annuals) > 1 else None
@@ -170,17 +208,22 @@ def _financial_values(statements: list[FinancialStatement]) -> tuple[dict[str, V
     equity: Decimal | None = None
     if latest is not None:
         equity = _equity(latest)
-        values["debt_ratio"] = _ratio(latest.total_liabilities, latest.total_assets)
+        # Each figure becomes a float once (float(Decimal) goes through its text); the ratios
+        # are the same quotients of the same floats as _ratio would give.
+        assets, liabilities = _float(latest.total_assets), _float(latest.total_liabilities)
+        net_profit, ebit = _float(latest.net_profit), _float(_ebit(latest))
+        cash_flow = _float(latest.operating_cash_flow)
+        values["debt_ratio"] = _quotient(liabilities, assets)
         values["current_ratio"] = _ratio(latest.current_assets, latest.current_liabilities)
-        values["roa"] = _ratio(latest.net_profit, latest.total_assets)
-        values["net_margin"] = _ratio(latest.net_profit, latest.revenue)
-        values["ocf_to_liabilities"] = _ratio(latest.operating_cash_flow, latest.total_liabilities)
-        values["interest_coverage"] = _ratio(_ebit(latest), latest.interest_expense)
-        values["altman_z"] = _altman_z(latest, equity)
-        if latest.net_profit is not None:
-            values["net_profit"] = float(latest.net_profit)
-        if latest.operating_cash_flow is not None:
-            values["operating_cash_flow"] = float(latest.operating_cash_flow)
+        values["roa"] = _quotient(net_profit, assets)
+        values["net_margin"] = _quotient(net_profit, _float(latest.revenue))
+        values["ocf_to_liabilities"] = _quotient(cash_flow, liabilities)
+        values["interest_coverage"] = _quotient(ebit, _float(latest.interest_expense))
+        values["altman_z"] = _altman_z(
+            latest, equity, assets=assets, liabilities=liabilities, ebit=ebit
+        )
+        values["net_profit"] = net_profit
+        values["operating_cash_flow"] = cash_flow
     if annuals and previous is not None:
         growth = _ratio(annuals[0].revenue, previous.revenue)
         values["revenue_growth"] = None if growth is None else growth - 1.0
@@ -198,15 +241,9 @@ def _financial_values(statements: list[FinancialStatement]) -> tuple[dict[str, V
     else:
         quality = "quarterly" if latest is not None else "none"
     values["statement_quality"] = quality
-    figures = Figures(
-        industry_code=None,
-        employees=None,
-        # Size and limit need a full year's revenue; a quarter's would understate both.
-        annual_revenue=latest_annual.revenue if latest_annual is not None else None,
-        total_assets=latest.total_assets if latest is not None else None,
-        equity=equity,
-    )
-    return values, figures
+    # Size and limit need a full year's revenue; a quarter's would understate both.
+    annual_revenue = latest_annual.revenue if latest_annual is not None else None
+    return values, (annual_revenue, latest.total_assets if latest is not None else None, equity)
 
 
 def _latest_grade(events: list[CreditEvent], order: tuple[str, ...], strip: bool) -> str | None:
@@ -221,9 +258,10 @@ def _latest_grade(events: list[CreditEvent], order: tuple[str, ...], strip: bool
     return grade
 
 
-def _event_values(request: RatingRequest, cutoff: date) -> dict[str, Value]:
+def _event_values(request: RatingRequest, cutoff: date, values: dict[str, Value]) -> None:
+    """Add the credit-record features to ``values``."""
     as_of = request.as_of
-    values: dict[str, Value] = dict.fromkeys(_RECENT_COUNTS.values(), 0.0)
+    values.update(_NO_RECENT_EVENTS)
     severe_recent = severe_older = 0.0
     unresolved: set[CreditEventKind] = set()
     ratings: list[CreditEvent] = []
@@ -286,7 +324,6 @@ def _event_values(request: RatingRequest, cutoff: date) -> dict[str, Value]:
         or compensated_recently
         or tax in ("C", "D")
     )
-    return values
 
 
 def derive(request: RatingRequest, *, window_months: int) -> Features:
@@ -294,8 +331,8 @@ def derive(request: RatingRequest, *, window_months: int) -> Features:
     as_of = request.as_of
     cutoff = months_before(as_of, window_months)
     statements = [s for s in request.financials if s.period_end <= as_of]
-    values, figures = _financial_values(statements)
-    values.update(_event_values(request, cutoff))
+    values, (annual_revenue, total_assets, equity) = _financial_values(statements)
+    _event_values(request, cutoff, values)
     customer = request.customer
     values["industry_section"] = customer.industry_code[0] if customer.industry_code else None
     founded, since = customer.established_on, customer.cooperation_since
@@ -304,8 +341,8 @@ def derive(request: RatingRequest, *, window_months: int) -> Features:
     figures = Figures(
         industry_code=customer.industry_code,
         employees=customer.employees,
-        annual_revenue=figures.annual_revenue,
-        total_assets=figures.total_assets,
-        equity=figures.equity,
+        annual_revenue=annual_revenue,
+        total_assets=total_assets,
+        equity=equity,
     )
     return Features(values=values, figures=figures)

@@ -16,6 +16,8 @@ from typing import Annotated, Any
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.routing import APIRoute
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope, Send
 
 from guarantee_shared.errors import InvalidInput
 from guarantee_shared.schemas.rating import (
@@ -36,7 +38,23 @@ Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 class LeanRoute(APIRoute):
-    """A route whose endpoint takes the bare :class:`Request` and returns a :class:`Response`."""
+    """A route whose endpoint takes the bare :class:`Request` and returns a :class:`Response`.
+
+    Its ASGI app calls the endpoint and sends the response, nothing more: FastAPI's wrapper
+    would open two exit stacks for dependencies with ``yield`` (a lean route has none) and
+    catch exceptions at the route, which the app's ExceptionMiddleware then does instead, with
+    the same handlers and so the same problem+json answers.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        handler = self.get_route_handler()
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            response = await handler(Request(scope, receive, send))
+            await response(scope, receive, send)
+
+        self.app = app
 
     def get_route_handler(self) -> Endpoint:
         endpoint: Endpoint = self.endpoint
@@ -53,12 +71,32 @@ ServiceDep = Annotated[RatingService, Depends(get_service)]
 
 
 def _model_version(request: Request) -> str | None:
+    if not request.scope.get("query_string"):
+        return None  # the usual case: no query string, nothing to parse
     version = request.query_params.get("model_version")
     if version is not None and not 0 < len(version) <= 64:
         raise InvalidInput(
             "model_version must have 1 to 64 characters", loc=["query", "model_version"]
         )
     return version
+
+
+async def _body(request: Request) -> bytes:
+    """The whole request body, read straight from ``receive``.
+
+    ``Request.body()`` streams through an async generator; a rating body comes in one message.
+    """
+    message = await request.receive()
+    body: bytes = message.get("body", b"")
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        return body
+    chunks = [body]
+    while message["type"] == "http.request" and message.get("more_body", False):
+        message = await request.receive()
+        chunks.append(message.get("body", b""))
+    if message["type"] == "http.disconnect":
+        raise ClientDisconnect
+    return b"".join(chunks)
 
 
 def _doc(body_schema: dict[str, Any]) -> dict[str, Any]:
@@ -100,8 +138,7 @@ models = api_router(prefix="/v1", tags=["rating"], dependencies=[Depends(require
 async def score(request: Request) -> Response:
     await authorize(request, SCORE_SCOPE)
     service: RatingService = request.app.state.rating_service
-    body = await request.body()
-    payload = service.score_json(body, version=_model_version(request))
+    payload = service.score_json(await _body(request), version=_model_version(request))
     return Response(payload, media_type=JSON)
 
 
@@ -114,7 +151,7 @@ async def score(request: Request) -> Response:
 async def score_batch(request: Request) -> Response:
     await authorize(request, SCORE_SCOPE)
     service: RatingService = request.app.state.rating_service
-    body, version = await request.body(), _model_version(request)
+    body, version = await _body(request), _model_version(request)
     # Parsing, validating and scoring 10,000 items takes CPU time; keep the loop free meanwhile.
     payload = await to_thread.run_sync(lambda: service.score_batch(body, version=version))
     return Response(payload, media_type=JSON)

@@ -31,52 +31,53 @@ from guarantee_shared.schemas.rating import (
     RiskTier,
 )
 from guarantee_shared.types import CENT, money_str
-from rating_engine.compiled import CompiledRuleset, Outcome, fmt_value
+from rating_engine.compiled import CompiledRuleset, Reason
 from rating_engine.features import Features, Value, derive
 
 _ZERO = Decimal(0)
 _RATIOS = tuple(FinancialRatios.model_fields)
 
-
-Reason = dict[str, Any]
 Wire = dict[str, Any]  # a RatingResult in its JSON form
 
 
-def _message(name: str, shown: str, note: str) -> str:
-    return f"{name}: {shown}" + (f" ({note})." if note else ".")
-
-
-def _factor_reasons(values: Mapping[str, Value], rules: CompiledRuleset) -> list[Reason]:
-    """Each factor's reason; known factors worth no points against neutral are left out.
+def _factor_reasons(
+    values: Mapping[str, Value], rules: CompiledRuleset
+) -> tuple[list[Reason], int]:
+    """Each factor's reason in scorecard order, and the sum of their points. Known factors
+    worth no points against neutral are left out.
 
     Plain dicts: the result is validated once, as a whole, at the end of :func:`evaluate`.
+    Everything that does not depend on the value was built when the ruleset was compiled.
     """
     reasons: list[Reason] = []
     append = reasons.append
-    for nf in rules.numeric:
-        value = values.get(nf.feature)
-        if value is None or isinstance(value, str):
-            out: Outcome = nf.missing
-            message = out.message
+    get = values.get
+    total = 0
+    for feature, factor_id, missing, thresholds, bins, head, shown, categories in rules.rows:
+        value = get(feature)
+        if categories is not None:
+            found = categories.get(value) if isinstance(value, str) else None
+            if found is None:
+                append(missing.copy())
+            elif found["points"]:
+                total += found["points"]
+                append(found.copy())
+        elif value is None or isinstance(value, str) or shown is None:
+            append(missing.copy())
         else:
             number = float(value)
             # The first bound strictly above the value picks the bin (bounds are exclusive).
-            out = nf.bins[bisect_right(nf.thresholds, number)]
-            if out.points == 0:
-                continue
-            shown = fmt_value(number, nf.unit)
-            if not nf.counted:
-                shown += f", band {out.band}"
-            message = _message(nf.name, shown, out.note)
-        append({"code": out.code, "factor": nf.id, "points": out.points, "message": message})
-    for cf in rules.categorical:
-        value = values.get(cf.feature)
-        found = cf.categories.get(value) if isinstance(value, str) else None
-        out = cf.missing if found is None else found
-        if found is not None and out.points == 0:
-            continue
-        append({"code": out.code, "factor": cf.id, "points": out.points, "message": out.message})
-    return reasons
+            points, code, tail = bins[bisect_right(thresholds, number)]
+            if points:
+                total += points
+                message = head + shown(number) + tail
+                append({"code": code, "factor": factor_id, "points": points, "message": message})
+    return reasons, total
+
+
+def _weight(reason: Reason) -> int:
+    points: int = reason["points"]
+    return -abs(points)
 
 
 def _recommended_limit(
@@ -110,11 +111,12 @@ def _recommended_limit(
 
 def _ratios(values: Mapping[str, Value]) -> dict[str, float | None]:
     # round() on a float rounds its exact value half-even, as Ratio's serializer does.
-    return {
-        name: None if value is None or isinstance(value, str) else round(value, 4)
-        for name in _RATIOS
-        for value in (values.get(name),)
-    }
+    ratios: dict[str, float | None] = {}
+    get = values.get
+    for name in _RATIOS:
+        value = get(name)
+        ratios[name] = None if value is None or isinstance(value, str) else round(value, 4)
+    return ratios
 
 
 def evaluate(features: Features, request: RatingRequest, rules: CompiledRuleset) -> Wire:
@@ -127,9 +129,9 @@ def evaluate(features: Features, request: RatingRequest, rules: CompiledRuleset)
         revenue=figures.annual_revenue,
         total_assets=figures.total_assets,
     )
-    values["size_class"] = size.value
-    reasons = _factor_reasons(values, rules)
-    raw = rules.neutral_points + sum(r["points"] for r in reasons)
+    size_class = values["size_class"] = size.value
+    reasons, points = _factor_reasons(values, rules)
+    raw = rules.neutral_points + points
 
     knockouts = [(kid, text) for kid, text, check in rules.knockouts if check(values)]
     if knockouts:
@@ -145,12 +147,12 @@ def evaluate(features: Features, request: RatingRequest, rules: CompiledRuleset)
             }
         )
         raw = capped
-    order = rules.factor_order
-    reasons.sort(key=lambda r: (-abs(r["points"]), order.get(r["factor"], len(order))))
+    # Reasons come in scorecard order with the knock-out last, and the sort is stable: the
+    # heaviest first, ties in scorecard order.
+    reasons.sort(key=_weight)
 
     score = min(max(raw, rules.min_score), rules.max_score)
     index = score - rules.min_score
-    pd = rules.pd_by_score[index]
     grade: CreditGrade = rules.grade_by_score[index]
 
     high_risk = [cid for cid, check in rules.high_risk if check(values)]
@@ -181,10 +183,10 @@ def evaluate(features: Features, request: RatingRequest, rules: CompiledRuleset)
     return {
         "score": score,
         "credit_grade": grade.value,
-        "pd": round(pd, 8),
+        "pd": rules.pd_shown_by_score[index],
         "risk_tier": tier.value,
         "customer_class": customer_class.value,
-        "size_class": size.value,
+        "size_class": size_class,
         "matched_conditions": high_risk + premium + general,
         "reasons": reasons,
         "knockouts": [kid for kid, _ in knockouts],

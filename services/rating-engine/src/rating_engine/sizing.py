@@ -90,7 +90,10 @@ class SizeClassifier:
             "revenue": revenue,
             "total_assets": total_assets,
         }
-        found = {_in_row(row, figures) for row in self.rows_for(code)}
+        rows = self.rows_for(code)
+        if len(rows) == 1:  # the usual case: the code picks one table row
+            return _in_row(rows[0], figures)
+        found = {_in_row(row, figures) for row in rows}
         return found.pop() if len(found) == 1 else SizeClass.UNKNOWN
 
 

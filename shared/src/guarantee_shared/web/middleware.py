@@ -1,10 +1,17 @@
-"""Pure ASGI middleware: request id, access log and metrics, body-size limit."""
+"""One pure ASGI middleware: request id, access log and metrics, body-size limit.
+
+It runs on every request of every service, so it does each job once and cheaply: one pass over
+the request headers, the Prometheus children of each (method, route, status) looked up once and
+kept, no receive wrapper when a Content-Length within the limit already bounds the body (the
+HTTP server reads no more than it declares), and the access line built only when INFO is on.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 import orjson
@@ -15,7 +22,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from guarantee_shared.logging import get_logger
 
 REQUEST_ID_HEADER = "x-request-id"
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_REQUEST_ID = REQUEST_ID_HEADER.encode()
+_CONTENT_LENGTH = b"content-length"
+_VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
+# Probes and scrapes are counted but not logged: they would drown the request lines.
+_QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 HTTP_REQUESTS = Counter(
     "http_requests_total", "HTTP requests handled", ["service", "method", "route", "status"]
@@ -30,82 +41,44 @@ HTTP_LATENCY = Histogram(
 log = get_logger("http")
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
-class RequestContextMiddleware:
-    """Binds a request id (echoed or new) to logs and the response; logs and counts requests."""
-
-    def __init__(self, app: ASGIApp, *, service: str) -> None:
-        self.app = app
-        self.service = service
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = _header(scope, REQUEST_ID_HEADER.encode())
-        request_id = (
-            incoming if incoming and _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        )
-        scope.setdefault("state", {})["request_id"] = request_id
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            method = scope.get("method", "")
-            HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, method, template).observe(elapsed)
-            if template not in ("/healthz", "/readyz", "/metrics"):
-                log.info(
-                    "http_request",
-                    method=method,
-                    path=scope.get("path"),
-                    route=template,
-                    status=status,
-                    duration_ms=round(elapsed * 1000, 2),
-                )
-
-
 def _problem_bytes(status: int, title: str, detail: str) -> bytes:
     return orjson.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail})
 
 
-class BodyLimitMiddleware:
-    """Refuses request bodies above a size (413) before the application reads them.
+class ServiceMiddleware:
+    """Request id, metrics, access log and body limit for every HTTP request.
 
-    ``overrides`` maps a path prefix to its own limit (file uploads take more than JSON).
+    * The request id is the caller's ``X-Request-ID`` when well formed, else a new one; it is
+      bound to the log context, kept in ``scope["state"]["request_id"]`` and echoed back.
+    * ``http_requests_total`` and ``http_request_duration_seconds`` count every request by
+      route template (``unmatched`` when no route matched), and one ``http_request`` line is
+      logged at INFO for each one but the probes.
+    * A body above ``max_bytes`` is refused with a 413 problem before the application reads
+      it; ``overrides`` maps a path prefix to its own limit (file uploads take more than JSON).
     """
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, overrides: dict[str, int] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        service: str,
+        max_bytes: int,
+        overrides: dict[str, int] | None = None,
     ) -> None:
         self.app = app
+        self.service = service
         self.max_bytes = max_bytes
-        self.overrides = overrides or {}
+        self.overrides = tuple((overrides or {}).items())
+        # Label children by key: ``labels()`` validates and hashes its arguments under a lock
+        # on every call; these dicts grow exactly as the metrics' own label sets do.
+        self._counts: dict[tuple[str, str, int], Any] = {}
+        self._latencies: dict[tuple[str, str], Any] = {}
+        # The logger itself rather than its lazy proxy; the app is built after
+        # configure_logging, so this is the configured one.
+        self._log = log.bind()
 
     def _limit_for(self, path: str) -> int:
-        for prefix, limit in self.overrides.items():
+        for prefix, limit in self.overrides:
             if path.startswith(prefix):
                 return limit
         return self.max_bytes
@@ -114,52 +87,107 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self._limit_for(scope.get("path", ""))
-        declared = _header(scope, b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await self._reject(send, limit)
-            return
-        received = 0
-        too_large = False
+        started = time.perf_counter()
+        incoming: bytes | None = None
+        declared: bytes | None = None
+        for key, value in scope["headers"]:
+            if key == _REQUEST_ID:
+                if incoming is None:
+                    incoming = value
+            elif key == _CONTENT_LENGTH and declared is None:
+                declared = value
+        request_id = (
+            incoming.decode("latin-1")
+            if incoming is not None and _VALID_REQUEST_ID.match(incoming)
+            else os.urandom(16).hex()  # 32 hex digits like uuid4().hex, without its object
+        )
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        echoed = (_REQUEST_ID, request_id.encode("latin-1"))
+        status = 500
+        response_started = False
 
-        async def counting_receive() -> Message:
-            nonlocal received, too_large
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    too_large = True
-                    raise _BodyTooLarge
-            return message
-
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
-                started = True
+                status = message["status"]
+                response_started = True
+                message = {**message, "headers": [*message.get("headers", ()), echoed]}
             await send(message)
 
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await self._reject(send, limit)
-        except Exception:
-            if too_large and not started:
-                await self._reject(send, limit)
-                return
-            raise
+        limit = self._limit_for(scope["path"])
+        too_large = False
+        app_receive = receive
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            too_large = True
+        elif declared is None:
+            # No declared length (chunked): count what arrives and stop at the limit.
+            received = 0
 
-    @staticmethod
-    async def _reject(send: Send, limit: int) -> None:
-        body = _problem_bytes(413, "Content too large", f"The request body exceeds {limit} bytes.")
-        headers: list[Any] = [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+            async def counting_receive() -> Message:
+                nonlocal received, too_large
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > limit:
+                        too_large = True
+                        raise _BodyTooLarge
+                return message
+
+            app_receive = counting_receive
+
+        try:
+            if too_large:
+                await _reject(send_with_id, limit)
+            else:
+                await self.app(scope, app_receive, send_with_id)
+        except _BodyTooLarge:
+            if not response_started:
+                await _reject(send_with_id, limit)
+        except Exception:
+            if too_large and not response_started:
+                await _reject(send_with_id, limit)
+            else:
+                raise
+        finally:
+            self._observe(scope, status, time.perf_counter() - started)
+
+    def _observe(self, scope: Scope, status: int, elapsed: float) -> None:
+        route = scope.get("route")
+        template: str = getattr(route, "path", None) or "unmatched"
+        method: str = scope["method"]
+        count_key = (method, template, status)
+        counter = self._counts.get(count_key)
+        if counter is None:
+            counter = HTTP_REQUESTS.labels(self.service, method, template, str(status))
+            self._counts[count_key] = counter
+        counter.inc()
+        latency_key = (method, template)
+        latency = self._latencies.get(latency_key)
+        if latency is None:
+            latency = HTTP_LATENCY.labels(self.service, method, template)
+            self._latencies[latency_key] = latency
+        latency.observe(elapsed)
+        if template not in _QUIET_ROUTES and self._log.is_enabled_for(logging.INFO):
+            self._log.info(
+                "http_request",
+                method=method,
+                path=scope["path"],
+                route=template,
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
+            )
+
+
+async def _reject(send: Send, limit: int) -> None:
+    body = _problem_bytes(413, "Content too large", f"The request body exceeds {limit} bytes.")
+    headers: list[Any] = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class _BodyTooLarge(Exception):

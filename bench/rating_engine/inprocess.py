@@ -1,0 +1,157 @@
+"""Where one ``POST /v1/score`` spends its time, in-process: ``uv run python
+bench/rating_engine/inprocess.py [--n 10000] [--profile]``.
+
+Each app is called as ASGI directly (no socket, no uvicorn) with the same request the HTTP
+benchmark sends, so the figures isolate what the application itself does per request: the
+bare baseline endpoint, the same endpoint behind the shared middleware and inside the shared
+``build_app``, the engine's ``/v1/score``, and the engine's steps (validate, score, serialise)
+on their own. Each figure is the fastest of ``--rounds`` blocks, the measures taking turns, so
+that a noisy machine slows them alike. With ``--profile`` the engine route runs under cProfile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import pstats
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Response
+from pydantic import SecretStr
+from sample import sample_request
+from starlette.types import ASGIApp, Message
+
+from guarantee_shared.schemas.rating import RatingRequest
+from guarantee_shared.settings import ServiceSettings
+from guarantee_shared.web.app import build_app
+from guarantee_shared.web.auth import issue_token
+from guarantee_shared.web.middleware import ServiceMiddleware
+from rating_engine.app import create_app
+from rating_engine.scoring import rate
+from rating_engine.service import parse_request
+from rating_engine.settings import RatingEngineSettings
+
+SECRET = "bench-only-secret-0123456789abcdef0123456789"
+
+
+def _scope(body: bytes, token: str | None) -> dict[str, Any]:
+    headers = [(b"host", b"bench"), (b"content-type", b"application/json"),
+               (b"content-length", str(len(body)).encode())]  # fmt: skip
+    if token is not None:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    return {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/v1/score", "raw_path": b"/v1/score", "query_string": b"",
+        "root_path": "", "headers": headers, "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 8000),
+    }  # fmt: skip
+
+
+def _asgi_block(app: ASGIApp, body: bytes, token: str | None, n: int) -> Callable[[], float]:
+    """A callable that sends ``n`` requests to ``app`` and answers µs per request."""
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] != 200:
+            raise SystemExit(f"unexpected status {message['status']}")
+
+    async def block() -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            await app(_scope(body, token), receive, send)
+        return (time.perf_counter() - started) / n * 1e6
+
+    return lambda: asyncio.run(block())
+
+
+def _loop_block(work: Callable[[], object], n: int) -> Callable[[], float]:
+    def block() -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            work()
+        return (time.perf_counter() - started) / n * 1e6
+
+    return block
+
+
+def _best(blocks: list[Callable[[], float]], rounds: int) -> list[float]:
+    """The fastest block of each, run in turns so that machine noise hits all alike."""
+    best = [float("inf")] * len(blocks)
+    for _ in range(rounds):
+        for i, block in enumerate(blocks):
+            best[i] = min(best[i], block())
+    return best
+
+
+def _baseline(fixed: bytes, plumbing: str) -> FastAPI:
+    """The baseline endpoint bare, behind the shared middleware, or inside ``build_app``."""
+    if plumbing == "build_app":
+        settings = ServiceSettings(auth_jwt_secret=SecretStr(SECRET), log_level="WARNING")
+        app = build_app(settings, service="bench", title="bench", version="0", description="")
+    else:
+        app = FastAPI()
+    if plumbing == "middleware":
+        app.add_middleware(ServiceMiddleware, service="bench", max_bytes=1 << 20)
+
+    @app.post("/v1/score")
+    async def score(body: RatingRequest) -> Response:
+        return Response(fixed, media_type="application/json")
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--n", type=int, default=1_000, help="requests per block")
+    parser.add_argument("--rounds", type=int, default=15, help="blocks per measure; best kept")
+    parser.add_argument("--profile", action="store_true", help="cProfile the engine route")
+    parser.add_argument("--sort", default="tottime", help="pstats order with --profile")
+    args = parser.parse_args()
+    n: int = args.n
+    body = json.dumps(sample_request()).encode()
+    token = issue_token(SECRET, sub="bench", scopes=["ratings:score"], ttl_s=3600)
+    settings = RatingEngineSettings(auth_jwt_secret=SecretStr(SECRET), log_level="WARNING")
+    engine = create_app(settings)
+    service = engine.state.rating_service
+    rules = service.ruleset()
+    request = parse_request(body)
+    fixed = service.score_json(body)
+    result = rate(request, rules)
+
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        _asgi_block(engine, body, token, n * args.rounds)()
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats(args.sort).print_stats(30)
+        return
+    rows = {
+        "bare FastAPI endpoint validating RatingRequest (the baseline)":
+            _asgi_block(_baseline(fixed, "bare"), body, None, n),
+        "the same endpoint behind ServiceMiddleware (request id, metrics, log, body limit)":
+            _asgi_block(_baseline(fixed, "middleware"), body, None, n),
+        "the same endpoint inside build_app (middleware and the Decimal JSON route class)":
+            _asgi_block(_baseline(fixed, "build_app"), body, None, n),
+        "the engine's /v1/score": _asgi_block(engine, body, token, n),
+        "  validating the request (parse_request)": _loop_block(lambda: parse_request(body), n),
+        "  scoring it (rate)": _loop_block(lambda: rate(request, rules), n),
+        "  serialising the result (orjson)": _loop_block(lambda: orjson.dumps(result), n),
+    }  # fmt: skip
+    for block in rows.values():  # warm-up
+        block()
+    timings = _best(list(rows.values()), args.rounds)
+    print("| what | µs |\n| --- | --- |")
+    for what, us in zip(rows, timings, strict=True):
+        print(f"| {what} | {us:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
