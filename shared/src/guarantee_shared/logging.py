@@ -60,6 +60,8 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
         logging.getLogger(name).propagate = True
     # Access lines duplicate our own request log line.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # httpx logs every outgoing request at INFO; the peer logs the same call with its request id.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
