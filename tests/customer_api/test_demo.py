@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from customer_api.demo import ACTOR, DatabaseNotEmpty, build_book, load_demo
+from guarantee_shared.clock import business_today
 from guarantee_shared.identifiers import id_number_problem, industry_problem, uscc_problem
 
 STATUSES = {"pending", "active", "overdue", "compensated", "repaid", "closed", "written_off"}
@@ -81,7 +82,7 @@ async def test_loading_the_demo_writes_a_consistent_book_once(
         assert contract["status"] == (ledger[-1]["status_after"] if ledger else "pending")
         if contract["status"] == "overdue":
             assert contract["overdue_since"] is not None
-            assert contract["overdue_since"] <= date.today()
+            assert contract["overdue_since"] <= business_today()
         if contract["status"] == "written_off":
             assert (
                 contract["recovered_amount"] + contract["loss_amount"]

@@ -9,9 +9,11 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 from openpyxl import Workbook, load_workbook
 
-from tests.support.factories import credit_code
+from customer_api.customers import service as customers_service
+from tests.support.factories import credit_code, customer_body
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -365,3 +367,49 @@ async def test_upload_needs_both_write_scopes(anon: httpx.AsyncClient) -> None:
         headers=bearer("customers:write", "customers:read"),
     )
     assert response.status_code == 403
+
+
+async def test_a_key_repeated_in_one_file_is_created_once_then_updated(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    code, other = credit_code(), credit_code()
+    content = csv_bytes(
+        [
+            CUSTOMER_HEADERS,
+            ["甲公司", code, "2015-06-01", 50, "C3411"],
+            ["乙公司", other, "2015-06-01", 50, "C3411"],
+            ["甲公司（更名）", code, "2015-06-01", 50, "C3411"],
+        ]
+    )
+    job = await run(client, content)
+    assert job["outcomes"] == {"customers": {"created": 2, "updated": 1}}
+    stored = await db.fetchrow(
+        "select name, version from customer.customers where credit_code = $1", code
+    )
+    assert (stored["name"], stored["version"]) == ("甲公司(更名)", 2)
+    actions = await db.fetch("select action from customer.audit_log order by id")
+    assert [a["action"] for a in actions] == ["create", "create", "update"]
+
+
+async def test_a_code_taken_by_a_concurrent_writer_redoes_the_group_row_by_row(
+    client: httpx.AsyncClient, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    codes = [credit_code() for _ in range(4)]
+    real = customers_service.create_checked
+
+    async def racing(session: Any, fields: Any, *, actor: str) -> Any:
+        # Between the batch's lookup and its insert, someone else creates the third customer.
+        monkeypatch.setattr(customers_service, "create_checked", real)
+        taken = await client.post("/v1/customers", json=customer_body(credit_code=codes[2]))
+        assert taken.status_code == 201, taken.text
+        return await real(session, fields, actor=actor)
+
+    monkeypatch.setattr(customers_service, "create_checked", racing)
+    job = await run(client, customers_csv(codes))
+    assert job["rows_rejected"] == 0, job["errors"]
+    assert job["outcomes"]["customers"]["created"] == 3
+    assert await db.fetchval("select count(*) from customer.customers") == 4
+    # One audit entry per write: the concurrent create and the three imported ones (the fourth
+    # row found its customer and updated or left it).
+    creates = "select count(*) from customer.audit_log where action = 'create'"
+    assert await db.fetchval(creates) == 4

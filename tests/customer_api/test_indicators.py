@@ -34,6 +34,7 @@ import asyncpg
 import httpx
 import pytest
 
+from guarantee_shared.clock import business_today
 from guarantee_shared.schemas.portfolio import IndicatorReport
 from tests.customer_api.books import Book
 from tests.support.auth import bearer
@@ -338,10 +339,9 @@ async def test_empty_book(client: httpx.AsyncClient) -> None:
 
 
 async def test_as_of_defaults_to_today_and_ttm_handles_leap_day(client: httpx.AsyncClient) -> None:
-    from datetime import UTC, datetime
 
     body = await _indicators(client)
-    assert body["as_of"] == datetime.now(UTC).date().isoformat()
+    assert body["as_of"] == business_today().isoformat()
     leap = await _indicators(client, as_of="2028-02-29", period="ttm")
     assert leap["period_start"] == "2027-03-01"
 

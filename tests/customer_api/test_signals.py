@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import asyncpg
 import httpx
 
+from guarantee_shared.clock import business_today
 from guarantee_shared.schemas.portfolio import SignalKind, SignalPage
 from tests.customer_api.books import Book
 
 
 def _days_since(day: str) -> int:
-    return (datetime.now(UTC).date() - date.fromisoformat(day)).days
+    return (business_today() - date.fromisoformat(day)).days
 
 
 async def _book(db: asyncpg.Connection) -> dict[str, uuid.UUID]:

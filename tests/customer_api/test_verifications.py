@@ -154,7 +154,7 @@ async def test_overdue_review_is_filtered_and_signalled(client: httpx.AsyncClien
     [signal] = signals["items"]
     assert signal["customer_id"] == due_customer
     assert signal["observed_at"] == _days(-90)
-    expected = (datetime.now(UTC).date() - date.fromisoformat(_days(-90))).days
+    expected = (business_today() - date.fromisoformat(_days(-90))).days
     assert signal["value"] == expected
 
 

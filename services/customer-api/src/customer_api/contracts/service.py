@@ -94,6 +94,38 @@ async def create(session: AsyncSession, fields: ContractCreate, *, actor: str) -
     return contract
 
 
+async def create_checked(
+    session: AsyncSession, fields: Sequence[ContractCreate], *, actor: str
+) -> list[Contract]:
+    """Open pending contracts whose customers the caller holds FOR SHARE and found active, and
+    whose numbers it found free: one insert and one read-back, each with its audit entry. A
+    number taken meanwhile fails the flush with an IntegrityError; the caller retries."""
+    created = []
+    for item in fields:
+        contract = Contract(id=uuid.uuid4(), version=1, status=ContractStatus.pending.value)
+        for name, value in item.model_dump(mode="python").items():
+            setattr(contract, name, value)
+        created.append(contract)
+    session.add_all(created)
+    await session.flush()
+    await session.execute(
+        select(Contract)
+        .where(Contract.id.in_([c.id for c in created]))
+        .execution_options(populate_existing=True)
+    )
+    for contract in created:
+        await record(
+            session,
+            actor=actor,
+            action="create",
+            entity_type="contract",
+            entity_id=contract.id,
+            before=None,
+            after=snapshot(contract),
+        )
+    return created
+
+
 def _state_of(contract: Contract) -> statemachine.ContractState:
     names = [f.name for f in dataclasses.fields(statemachine.ContractState)]
     values = {name: getattr(contract, name) for name in names}

@@ -105,6 +105,39 @@ async def create(
     return customer
 
 
+async def create_checked(
+    session: AsyncSession, fields: Sequence[CustomerFields], *, actor: str
+) -> list[Customer]:
+    """Create customers whose credit codes the caller has already checked (valid, or allowed,
+    and taken by no one) with one insert and one read-back, each with its audit entry. A code
+    taken meanwhile fails the whole flush with an IntegrityError; the caller retries one by one.
+    """
+    created = []
+    for item in fields:
+        customer = Customer(id=uuid.uuid4(), version=1)
+        _apply(customer, item)
+        created.append(customer)
+    session.add_all(created)
+    await session.flush()
+    # One read-back of the server-set columns (timestamps) instead of a refresh per row.
+    await session.execute(
+        select(Customer)
+        .where(Customer.id.in_([c.id for c in created]))
+        .execution_options(populate_existing=True)
+    )
+    for customer in created:
+        await record(
+            session,
+            actor=actor,
+            action="create",
+            entity_type="customer",
+            entity_id=customer.id,
+            before=None,
+            after=snapshot(customer),
+        )
+    return created
+
+
 def client_fields(customer: Customer) -> dict[str, Any]:
     """The current client-written fields, as a merge patch sees them."""
     data = snapshot(customer)

@@ -109,6 +109,41 @@ async def create_statement(
     return statement
 
 
+async def create_statements_checked(
+    session: AsyncSession,
+    items: Sequence[tuple[uuid.UUID, StatementFields]],
+    *,
+    actor: str,
+) -> list[FinancialStatement]:
+    """Create statements (customer id, fields) whose customers the caller has found and whose
+    periods it has found free, with one insert and one read-back, each with its audit entry.
+    A period taken meanwhile fails the flush with an IntegrityError; the caller retries."""
+    created = []
+    for customer_id, fields in items:
+        statement = FinancialStatement(id=uuid.uuid4(), customer_id=customer_id, version=1)
+        for name, value in fields.model_dump(mode="python").items():
+            setattr(statement, name, value)
+        created.append(statement)
+    session.add_all(created)
+    await session.flush()
+    await session.execute(
+        select(FinancialStatement)
+        .where(FinancialStatement.id.in_([s.id for s in created]))
+        .execution_options(populate_existing=True)
+    )
+    for statement in created:
+        await record(
+            session,
+            actor=actor,
+            action="create",
+            entity_type="financial_statement",
+            entity_id=statement.id,
+            before=None,
+            after=statement_snapshot(statement),
+        )
+    return created
+
+
 async def get_statement(
     session: AsyncSession, *, customer_id: uuid.UUID, statement_id: uuid.UUID
 ) -> FinancialStatement:

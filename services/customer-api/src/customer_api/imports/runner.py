@@ -1,9 +1,12 @@
-"""The import worker: one row per savepoint, progress committed with each batch of rows.
+"""The import worker: rows in savepoints, progress committed with each batch of rows.
 
-A row that fails validation or a service rule rolls back its own savepoint only, so it leaves
-nothing behind and the rows around it carry on. Every ``batch_rows`` rows the batch's writes,
-its row outcomes and the job's counters and cursor are committed in one transaction: a worker
-that dies loses at most that batch, and whoever claims the job next resumes after the cursor.
+Rows that ``imports.batch`` finds to be plain inserts are written up to ``GROUP_ROWS`` per
+savepoint; if the database refuses a group, it is rolled back and redone row by row. Any other
+row has its own savepoint: one that fails validation or a service rule rolls back only that,
+so it leaves nothing behind and the rows around it carry on. Every ``batch_rows`` rows the
+batch's writes, its row outcomes and the job's counters and cursor are committed in one
+transaction: a worker that dies loses at most that batch, and whoever claims the job next
+resumes after the cursor.
 
 A dry run makes the same writes in one transaction that is rolled back at the end (so a
 contract row still finds the customer created a few thousand rows earlier), while its progress
@@ -35,15 +38,26 @@ from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from customer_api.imports.batch import Insert, insert_group, plan_batch
 from customer_api.imports.columns import KEYS, ImportKind
 from customer_api.imports.reader import LedgerFile, SheetPlan
-from customer_api.imports.writers import WRITERS, RowContext, RowRejected, domain_errors
+from customer_api.imports.writers import (
+    WRITERS,
+    Cells,
+    RowContext,
+    RowRejected,
+    RowResult,
+    domain_errors,
+)
 from customer_api.models import ImportChunk, ImportJob, ImportRow
 from guarantee_shared.clock import business_today, utc_now
 from guarantee_shared.errors import DomainError
 from guarantee_shared.logging import get_logger
 
 STALE_AFTER = timedelta(seconds=60)
+# Planned inserts written together: large enough to spend a few round trips on a hundred rows,
+# small enough that a refused group redone row by row, and its statements, stay small.
+GROUP_ROWS = 100
 
 log = get_logger(__name__)
 
@@ -202,22 +216,94 @@ class ImportRunner:
                 pending: list[dict[str, Any]] = []
                 position: tuple[int, int] | None = None
                 for index, plan in enumerate(ledger.plans):
+                    batch: list[tuple[int, Cells]] = []
                     for number, cells in ledger.rows(plan):
                         if resume is not None and (index, number) <= resume:
                             continue
                         position = (index, number)
-                        pending.append(
-                            await self._row(work, ledger, plan, number, cells, ctx, progress)
-                        )
-                        pending[-1]["job_id"] = job_id
-                        if len(pending) >= self._batch:
+                        batch.append((number, cells))
+                        if len(pending) + len(batch) >= self._batch:
+                            pending += await self._rows(work, ledger, plan, batch, ctx, progress)
+                            batch = []
                             await self._commit(sink, job_id, progress, pending, cursor=position)
                             work.expunge_all()
                             pending = []
+                    pending += await self._rows(work, ledger, plan, batch, ctx, progress)
                 await self._commit(sink, job_id, progress, pending, cursor=position, final=True)
                 if dry_run:
                     await work.rollback()
         log.info("import_finished", job_id=str(job_id), rows=progress.done, dry_run=dry_run)
+
+    async def _rows(
+        self,
+        work: AsyncSession,
+        ledger: LedgerFile,
+        plan: SheetPlan,
+        batch: list[tuple[int, Cells]],
+        ctx: RowContext,
+        progress: _Progress,
+    ) -> list[dict[str, Any]]:
+        """The batch's outcome records in file order: planned inserts in groups, the rest (and
+        any group the database refuses) row by row."""
+        if not batch:
+            return []
+        inserts = await plan_batch(work, plan.kind, [cells for _, cells in batch], ctx)
+        outcomes: list[dict[str, Any]] = []
+        group: list[tuple[int, Cells, Insert]] = []
+        for (number, cells), planned in zip(batch, inserts, strict=True):
+            if planned is not None:
+                group.append((number, cells, planned))
+                if len(group) >= GROUP_ROWS:
+                    outcomes += await self._group(work, ledger, plan, group, ctx, progress)
+                    group = []
+                continue
+            outcomes += await self._group(work, ledger, plan, group, ctx, progress)
+            group = []
+            outcomes.append(await self._row(work, ledger, plan, number, cells, ctx, progress))
+        outcomes += await self._group(work, ledger, plan, group, ctx, progress)
+        return outcomes
+
+    async def _group(
+        self,
+        work: AsyncSession,
+        ledger: LedgerFile,
+        plan: SheetPlan,
+        group: list[tuple[int, Cells, Insert]],
+        ctx: RowContext,
+        progress: _Progress,
+    ) -> list[dict[str, Any]]:
+        """Planned inserts in one savepoint; if the database refuses it, each row on its own."""
+        if not group:
+            return []
+        try:
+            async with work.begin_nested():
+                results = await insert_group(work, plan.kind, [i for _, _, i in group], ctx)
+        except (DBAPIError, DomainError):
+            return [
+                await self._row(work, ledger, plan, number, cells, ctx, progress)
+                for number, cells, _ in group
+            ]
+        sheet = self._sheet(ledger, plan)
+        outcomes = []
+        for (number, _, _), result in zip(group, results, strict=True):
+            progress.count(plan.kind, result.outcome)
+            outcomes.append(self._written(sheet, number, result))
+        return outcomes
+
+    @staticmethod
+    def _sheet(ledger: LedgerFile, plan: SheetPlan) -> str:
+        return plan.title if ledger.format == "xlsx" else plan.kind.value
+
+    @staticmethod
+    def _written(sheet: str, number: int, result: RowResult) -> dict[str, Any]:
+        return {
+            "sheet": sheet,
+            "row": number,
+            "outcome": result.outcome,
+            "key": result.key[:200],
+            "entity_id": result.entity_id,
+            "errors": None,
+        }
 
     async def _row(
         self,
@@ -230,7 +316,7 @@ class ImportRunner:
         progress: _Progress,
     ) -> dict[str, Any]:
         """Write one row in its own savepoint; the row's outcome record."""
-        sheet = plan.title if ledger.format == "xlsx" else plan.kind.value
+        sheet = self._sheet(ledger, plan)
         errors: list[tuple[str | None, str]]
         try:
             async with work.begin_nested():
@@ -245,14 +331,7 @@ class ImportRunner:
             errors = [(None, f"the database refused the row: {str(exc.orig).splitlines()[0]}")]
         else:
             progress.count(plan.kind, result.outcome)
-            return {
-                "sheet": sheet,
-                "row": number,
-                "outcome": result.outcome,
-                "key": result.key[:200],
-                "entity_id": result.entity_id,
-                "errors": None,
-            }
+            return self._written(sheet, number, result)
         progress.count(plan.kind, "rejected")
         listed = [
             {
@@ -287,6 +366,8 @@ class ImportRunner:
         final: bool = False,
     ) -> None:
         """Commit the batch with the job's progress, if the job is still this worker's."""
+        for outcome in rows:
+            outcome["job_id"] = job_id
         job = await session.get(ImportJob, job_id, with_for_update=True, populate_existing=True)
         if job is None or job.worker != self.worker or job.status != "running":
             await session.rollback()
