@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from customer_api.imports.batch import Insert, insert_group, plan_batch
 from customer_api.imports.columns import KEYS, ImportKind
 from customer_api.imports.reader import LedgerFile, SheetPlan
+from customer_api.imports.statistics import Statistics
 from customer_api.imports.writers import (
     WRITERS,
     Cells,
@@ -217,6 +218,7 @@ class ImportRunner:
                 position: tuple[int, int] | None = None
                 for index, plan in enumerate(ledger.plans):
                     batch: list[tuple[int, Cells]] = []
+                    statistics = Statistics()
                     for number, cells in ledger.rows(plan):
                         if resume is not None and (index, number) <= resume:
                             continue
@@ -227,6 +229,9 @@ class ImportRunner:
                             batch = []
                             await self._commit(sink, job_id, progress, pending, cursor=position)
                             work.expunge_all()
+                            analysed = await statistics.after_batch(work, plan.kind, len(pending))
+                            if analysed and not dry_run:  # release ANALYZE's lock at once
+                                await work.commit()
                             pending = []
                     pending += await self._rows(work, ledger, plan, batch, ctx, progress)
                 await self._commit(sink, job_id, progress, pending, cursor=position, final=True)
