@@ -1,41 +1,29 @@
 """A validated ruleset turned into the structures scoring reads on every request.
 
 Compiling once at start-up keeps per-request work to a bisect per numeric factor, a dict look-up
-per category, closures for conditions and a table look-up from score to PD and grade.
+per category, generated straight-line functions for factors and conditions (codegen.py) and a
+table look-up from score to PD and grade.
 """
 
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from guarantee_shared.schemas.rating import CreditGrade, CustomerClass, RiskTier
-from rating_engine.features import Value
+from rating_engine.codegen import Matcher, ReasonsOf, compile_matcher, compile_reasons
 from rating_engine.ruleset import (
-    AllOf,
-    AnyOf,
     CategoricalFactor,
-    Expr,
     NumericFactor,
     Ruleset,
     Unit,
 )
 from rating_engine.sizing import SizeClassifier
 
-Predicate = Callable[[Mapping[str, Value]], bool]
 Reason = dict[str, Any]  # one entry of a rating's ``reasons``, in its JSON form
-_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "lt": operator.lt,
-    "le": operator.le,
-    "gt": operator.gt,
-    "ge": operator.ge,
-    "eq": operator.eq,
-    "ne": operator.ne,
-}
 
 
 def fmt_value(value: float, unit: Unit) -> str:
@@ -51,19 +39,27 @@ def fmt_value(value: float, unit: Unit) -> str:
     return f"{value:.2f}"
 
 
+_FORMATS: dict[str, str] = {
+    "ratio": "{:.1%}",
+    "times": "{:.2f}x",
+    "years": "{:.1f} years",
+    "count": "{:.0f}",
+    "days": "{:.0f} days",
+}
+
+
+def _format(unit: Unit) -> str:
+    """The ``str.format`` template that renders a value as :func:`fmt_value` does."""
+    return _FORMATS.get(unit, "{:.2f}")
+
+
 def _formatter(unit: Unit) -> Callable[[float], str]:
     """:func:`fmt_value` for one unit, picked once: a bound ``str.format`` per factor."""
-    if unit == "ratio":
-        return "{:.1%}".format
-    if unit == "times":
-        return "{:.2f}x".format
-    if unit == "years":
-        return "{:.1f} years".format
-    if unit == "count":
-        return "{:.0f}".format
-    if unit == "days":
-        return "{:.0f} days".format
-    return "{:.2f}".format
+    return _format(unit).format
+
+
+def _literal(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _band(low: float | None, high: float | None, unit: Unit) -> str:
@@ -126,9 +122,10 @@ class CompiledCategorical:
 
 
 class FactorRow(NamedTuple):
-    """One factor as scoring walks it: the parts of its reasons, unpacked in one step.
+    """One factor as :func:`compile_reasons` writes it out: the parts of its reasons.
 
-    Numeric factors have ``thresholds`` and ``bins`` (points, code, message tail per bin);
+    Numeric factors have ``thresholds`` and ``bins`` (points, code and message per bin, the
+    message as a bound ``str.format`` of the value: "<head><value><tail>" in one call);
     categorical ones have ``categories`` (each category's reason) instead.
     """
 
@@ -136,19 +133,20 @@ class FactorRow(NamedTuple):
     factor_id: str
     missing_reason: Reason
     thresholds: tuple[float, ...]
-    bins: tuple[tuple[int, str, str], ...]
-    head: str
-    shown: Callable[[float], str] | None
+    bins: tuple[tuple[int, str, Callable[[float], str]], ...]
     categories: Mapping[str, Reason] | None
 
 
 def _row(factor: CompiledNumeric | CompiledCategorical) -> FactorRow:
     if isinstance(factor, CompiledNumeric):
-        bins = tuple((out.points, out.code, out.tail) for out in factor.bins)
+        shown = _format(factor.unit)
+        bins = tuple(
+            (out.points, out.code, (_literal(factor.head) + shown + _literal(out.tail)).format)
+            for out in factor.bins
+        )
         return FactorRow(factor.feature, factor.id, factor.missing_reason, factor.thresholds,
-                         bins, factor.head, factor.shown, None)  # fmt: skip
-    return FactorRow(factor.feature, factor.id, factor.missing_reason, (), (), "", None,
-                     factor.reasons)  # fmt: skip
+                         bins, None)  # fmt: skip
+    return FactorRow(factor.feature, factor.id, factor.missing_reason, (), (), factor.reasons)
 
 
 def _missing(factor_id: str, name: str, why: str) -> Outcome:
@@ -216,78 +214,6 @@ def _categorical(factor: CategoricalFactor) -> CompiledCategorical:
     )
 
 
-def _all_of(parts: tuple[Predicate, ...]) -> Predicate:
-    if len(parts) == 1:
-        return parts[0]
-
-    # Plain loops: ``all()`` over a generator costs a generator object per evaluation.
-    def all_of(values: Mapping[str, Value]) -> bool:
-        for part in parts:  # noqa: SIM110
-            if not part(values):
-                return False
-        return True
-
-    return all_of
-
-
-def _any_of(parts: tuple[Predicate, ...]) -> Predicate:
-    if len(parts) == 1:
-        return parts[0]
-
-    def any_of(values: Mapping[str, Value]) -> bool:
-        for part in parts:  # noqa: SIM110
-            if part(values):
-                return True
-        return False
-
-    return any_of
-
-
-def compile_expr(expr: Expr) -> Predicate:
-    """A predicate over feature values; a clause on an unknown value is false."""
-    if isinstance(expr, AllOf):
-        return _all_of(tuple(compile_expr(e) for e in expr.all))
-    if isinstance(expr, AnyOf):
-        return _any_of(tuple(compile_expr(e) for e in expr.any))
-    feature, op, target = expr
-    if op == "in":
-        members = frozenset(target) if isinstance(target, list) else frozenset({target})
-        return lambda values: values.get(feature) in members
-    if op == "eq":  # an unknown value (None) never equals a validated target
-        return lambda values: values.get(feature) == target
-    if op in ("lt", "le", "gt", "ge"):
-        # The comparison itself rather than operator.lt & co.: one call less per clause.
-        return _ordered(feature, op, target)
-    compare = _OPS[op]
-
-    def clause(values: Mapping[str, Value]) -> bool:
-        value = values.get(feature)
-        return value is not None and compare(value, target)
-
-    return clause
-
-
-def _ordered(feature: str, op: str, target: Any) -> Predicate:
-    def lt(values: Mapping[str, Value]) -> bool:
-        value: Any = values.get(feature)
-        return value is not None and value < target
-
-    def le(values: Mapping[str, Value]) -> bool:
-        value: Any = values.get(feature)
-        return value is not None and value <= target
-
-    def gt(values: Mapping[str, Value]) -> bool:
-        value: Any = values.get(feature)
-        return value is not None and value > target
-
-    def ge(values: Mapping[str, Value]) -> bool:
-        value: Any = values.get(feature)
-        return value is not None and value >= target
-
-    predicates: dict[str, Predicate] = {"lt": lt, "le": le, "gt": gt, "ge": ge}
-    return predicates[op]
-
-
 def _pd_of(score: int, offset: float, factor: float) -> float:
     return 1.0 / (1.0 + math.exp((score - offset) / factor))
 
@@ -301,6 +227,7 @@ class CompiledRuleset:
     categorical: tuple[CompiledCategorical, ...]
     factors: tuple[CompiledNumeric | CompiledCategorical, ...]  # both kinds, scorecard order
     rows: tuple[FactorRow, ...]  # the same factors as scoring reads them
+    reasons_of: ReasonsOf  # the rows as one function: reasons in scorecard order, points
     factor_order: Mapping[str, int]
     min_score: int
     max_score: int
@@ -310,11 +237,12 @@ class CompiledRuleset:
     pd_shown_by_score: tuple[float, ...]  # rounded to 8 places, as a rating gives it
     grade_by_score: tuple[CreditGrade, ...]
     tiers: Mapping[CreditGrade, RiskTier]
-    high_risk: tuple[tuple[str, Predicate], ...]
-    premium: tuple[tuple[str, Predicate], ...]
-    general: tuple[tuple[str, Predicate], ...]
     premium_never_in_tier: frozenset[RiskTier]
-    knockouts: tuple[tuple[str, str, Predicate], ...]
+    # Each group of conditions as one function: the labels of those that hold, in order.
+    match_high_risk: Matcher
+    match_premium: Matcher
+    match_general: Matcher
+    match_knockouts: Matcher  # labels (id, text)
     knockout_score_cap: int
     knockout_grade: CreditGrade
     knockout_zero_limit: bool
@@ -349,6 +277,7 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     numeric = tuple(f for f in factors if isinstance(f, CompiledNumeric))
     categorical = tuple(f for f in factors if isinstance(f, CompiledCategorical))
     classes = ruleset.classes
+    rows = tuple(_row(f) for f in factors)
     return CompiledRuleset(
         version=ruleset.version,
         window_months=ruleset.recent_window_months,
@@ -356,7 +285,8 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         numeric=numeric,
         categorical=categorical,
         factors=factors,
-        rows=tuple(_row(f) for f in factors),
+        rows=rows,
+        reasons_of=compile_reasons(rows),
         factor_order={f.id: i for i, f in enumerate(card.factors)},
         min_score=scaling.min_score,
         max_score=scaling.max_score,
@@ -366,11 +296,13 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         pd_shown_by_score=tuple(round(pd, 8) for pd in pds),
         grade_by_score=grades,
         tiers=dict(ruleset.tiers),
-        high_risk=tuple((c.id, compile_expr(c.when)) for c in classes.high_risk),
-        premium=tuple((c.id, compile_expr(c.when)) for c in classes.premium),
-        general=tuple((c.id, compile_expr(c.when)) for c in classes.general),
         premium_never_in_tier=frozenset(classes.premium_never_in_tier),
-        knockouts=tuple((k.id, k.text, compile_expr(k.when)) for k in ruleset.knockouts.rules),
+        match_high_risk=compile_matcher([(c.id, c.when) for c in classes.high_risk]),
+        match_premium=compile_matcher([(c.id, c.when) for c in classes.premium]),
+        match_general=compile_matcher([(c.id, c.when) for c in classes.general]),
+        match_knockouts=compile_matcher(
+            [((k.id, k.text), k.when) for k in ruleset.knockouts.rules]
+        ),
         knockout_score_cap=cap,
         knockout_grade=ruleset.knockouts.max_grade,
         knockout_zero_limit=ruleset.knockouts.zero_limit,

@@ -16,7 +16,6 @@ same result. The steps follow DOMAIN.md §3-§6:
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Mapping
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -38,41 +37,6 @@ _ZERO = Decimal(0)
 _RATIOS = tuple(FinancialRatios.model_fields)
 
 Wire = dict[str, Any]  # a RatingResult in its JSON form
-
-
-def _factor_reasons(
-    values: Mapping[str, Value], rules: CompiledRuleset
-) -> tuple[list[Reason], int]:
-    """Each factor's reason in scorecard order, and the sum of their points. Known factors
-    worth no points against neutral are left out.
-
-    Plain dicts: the result is validated once, as a whole, at the end of :func:`evaluate`.
-    Everything that does not depend on the value was built when the ruleset was compiled.
-    """
-    reasons: list[Reason] = []
-    append = reasons.append
-    get = values.get
-    total = 0
-    for feature, factor_id, missing, thresholds, bins, head, shown, categories in rules.rows:
-        value = get(feature)
-        if categories is not None:
-            found = categories.get(value) if isinstance(value, str) else None
-            if found is None:
-                append(missing.copy())
-            elif found["points"]:
-                total += found["points"]
-                append(found.copy())
-        elif value is None or isinstance(value, str) or shown is None:
-            append(missing.copy())
-        else:
-            number = float(value)
-            # The first bound strictly above the value picks the bin (bounds are exclusive).
-            points, code, tail = bins[bisect_right(thresholds, number)]
-            if points:
-                total += points
-                message = head + shown(number) + tail
-                append({"code": code, "factor": factor_id, "points": points, "message": message})
-    return reasons, total
 
 
 def _weight(reason: Reason) -> int:
@@ -130,10 +94,12 @@ def evaluate(features: Features, request: RatingRequest, rules: CompiledRuleset)
         total_assets=figures.total_assets,
     )
     size_class = values["size_class"] = size.value
-    reasons, points = _factor_reasons(values, rules)
+    # Each factor's reason in scorecard order (known factors worth no points against neutral
+    # left out) and the sum of their points; see compiled.compile_reasons.
+    reasons, points = rules.reasons_of(values)
     raw = rules.neutral_points + points
 
-    knockouts = [(kid, text) for kid, text, check in rules.knockouts if check(values)]
+    knockouts: list[tuple[str, str]] = rules.match_knockouts(values)
     if knockouts:
         capped = min(raw, rules.knockout_score_cap)
         texts = "; ".join(text for _, text in knockouts)
@@ -155,9 +121,9 @@ def evaluate(features: Features, request: RatingRequest, rules: CompiledRuleset)
     index = score - rules.min_score
     grade: CreditGrade = rules.grade_by_score[index]
 
-    high_risk = [cid for cid, check in rules.high_risk if check(values)]
-    premium = [cid for cid, check in rules.premium if check(values)]
-    general = [cid for cid, check in rules.general if check(values)]
+    high_risk: list[str] = rules.match_high_risk(values)
+    premium: list[str] = rules.match_premium(values)
+    general: list[str] = rules.match_general(values)
     tier = rules.tiers[grade]
     if high_risk or knockouts:
         customer_class = CustomerClass.HIGH_RISK

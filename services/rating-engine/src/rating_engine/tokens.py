@@ -9,6 +9,7 @@ so this accepts exactly what the shared verifier accepts. The memo is bounded.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import jwt
@@ -44,13 +45,24 @@ class MemoTokenVerifier:
         return principal
 
 
+def _authorization(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The first Authorization header, as ``request.headers.get`` gives it, or ``""``.
+
+    Read from the raw ASGI list: building the request's ``Headers`` costs more than the scan.
+    """
+    for name, value in headers:
+        if name == b"authorization":
+            return value.decode("latin-1")
+    return ""
+
+
 async def authorize(request: Request, scope: str) -> Principal:
     """The bearer check of ``guarantee_shared.web.auth.require(scope)``, as one plain call.
 
     Same verifier, same rules, same errors (401 without a valid bearer token, 403 without the
     scope; ``admin`` implies every scope), for routes that skip FastAPI's dependency solving.
     """
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    scheme, _, token = _authorization(request.scope["headers"]).partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("A bearer token is required")
     verifier: MemoTokenVerifier | TokenVerifier = request.app.state.token_verifier
