@@ -18,23 +18,19 @@ Imports have their own runner rather than sharing the ratings job runner: their 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import copy
 import os
-import socket
 import tempfile
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from anyio import to_thread
 from pydantic import ValidationError
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -51,11 +47,11 @@ from customer_api.imports.writers import (
     domain_errors,
 )
 from customer_api.models import ImportChunk, ImportJob, ImportRow
+from customer_api.worker import PolledWorker
 from guarantee_shared.clock import business_today, utc_now
 from guarantee_shared.errors import DomainError
 from guarantee_shared.logging import get_logger
 
-STALE_AFTER = timedelta(seconds=60)
 # Planned inserts written together: large enough to spend a few round trips on a hundred rows,
 # small enough that a refused group redone row by row, and its statements, stay small.
 GROUP_ROWS = 100
@@ -102,8 +98,11 @@ def _cursor(raw: str | None) -> tuple[int, int] | None:
     return int(sheet), int(row)
 
 
-class ImportRunner:
+class ImportRunner(PolledWorker):
     """Runs queued imports in this process; start :meth:`run` in the app's lifespan."""
+
+    model = ImportJob
+    name = "import"
 
     def __init__(
         self,
@@ -115,51 +114,11 @@ class ImportRunner:
         errors_kept: int,
         poll_interval_s: float = 2.0,
     ) -> None:
-        self._sessions = sessionmaker
+        super().__init__(sessionmaker, poll_interval_s=poll_interval_s)
         self._allowlist = allowlist
         self._haircuts = haircuts
         self._batch = batch_rows
         self._errors_kept = errors_kept
-        self._poll = poll_interval_s
-        self._wake = asyncio.Event()
-        self.worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def run(self) -> None:
-        while True:
-            try:
-                job_id = await self._claim()
-                if job_id is not None:
-                    await self._work(job_id)
-                    continue
-            except Exception:  # keep the runner alive; the job is resumed on the next claim
-                log.exception("import_runner_error", worker=self.worker)
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-
-    async def _claim(self) -> uuid.UUID | None:
-        async with self._sessions() as session, session.begin():
-            stale = (ImportJob.status == "running") & (
-                ImportJob.heartbeat_at < utc_now() - STALE_AFTER
-            )
-            job = await session.scalar(
-                select(ImportJob)
-                .where(or_(ImportJob.status == "queued", stale))
-                .order_by(ImportJob.created_at)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-            if job is None:
-                return None
-            job.status = "running"
-            job.worker = self.worker
-            job.heartbeat_at = utc_now()
-            job.started_at = job.started_at or utc_now()
-            log.info("import_claimed", job_id=str(job.id), cursor=job.cursor)
-            return job.id
 
     async def _work(self, job_id: uuid.UUID) -> None:
         path = await self._spool(job_id)

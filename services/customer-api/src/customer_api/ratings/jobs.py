@@ -9,18 +9,16 @@ heartbeating is taken over; two replicas never work one job at once (row lock + 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from customer_api.models import Customer, Job
 from customer_api.ratings.assemble import build_requests
 from customer_api.ratings.service import apply_result
+from customer_api.worker import PolledWorker
 from guarantee_shared.clients.rating_engine import RatingEngineClient, RatingEngineRejected
 from guarantee_shared.clock import business_today, utc_now
 from guarantee_shared.errors import NotFound, PeerUnavailable
@@ -29,7 +27,6 @@ from guarantee_shared.schemas.rating import RatingBatchError, RatingResult
 
 RERUN = "ratings.rerun"
 CHUNK = 200
-STALE_AFTER = timedelta(seconds=60)
 MAX_ERRORS_KEPT = 100
 MAX_ENGINE_FAILURES = 5
 
@@ -74,8 +71,11 @@ async def get_job(session: AsyncSession, job_id: uuid.UUID) -> Job:
     return job
 
 
-class JobRunner:
-    """Runs queued jobs in this process; start it with :meth:`run` in the app's lifespan."""
+class JobRunner(PolledWorker):
+    """Runs queued rating jobs in this process; start :meth:`run` in the app's lifespan."""
+
+    model = Job
+    name = "job"
 
     def __init__(
         self,
@@ -85,51 +85,9 @@ class JobRunner:
         guarantor_net_assets: Decimal,
         poll_interval_s: float = 2.0,
     ) -> None:
-        self._sessions = sessionmaker
+        super().__init__(sessionmaker, poll_interval_s=poll_interval_s)
         self._client = client
         self._net_assets = guarantor_net_assets
-        self._poll = poll_interval_s
-        self._wake = asyncio.Event()
-        self.worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def run(self) -> None:
-        while True:
-            try:
-                job_id = await self._claim()
-                if job_id is not None:
-                    await self._work(job_id)
-                    continue
-            except Exception:  # keep the runner alive; the job is resumed on the next claim
-                log.exception("job_runner_error", worker=self.worker)
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-
-    async def _claim(self) -> uuid.UUID | None:
-        async with self._sessions() as session, session.begin():
-            job = await session.scalar(
-                select(Job)
-                .where(
-                    or_(
-                        Job.status == "queued",
-                        (Job.status == "running") & (Job.heartbeat_at < utc_now() - STALE_AFTER),
-                    )
-                )
-                .order_by(Job.created_at)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-            if job is None:
-                return None
-            job.status = "running"
-            job.worker = self.worker
-            job.heartbeat_at = utc_now()
-            job.started_at = job.started_at or utc_now()
-            log.info("job_claimed", job_id=str(job.id), kind=job.kind, cursor=job.cursor)
-            return job.id
 
     async def _work(self, job_id: uuid.UUID) -> None:
         engine_failures = 0
