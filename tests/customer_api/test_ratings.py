@@ -10,7 +10,6 @@ import asyncpg
 import httpx
 import pytest
 
-from guarantee_shared.clock import business_today
 from tests.support.auth import bearer
 from tests.support.factories import customer_body, statement_body
 
@@ -210,10 +209,6 @@ async def test_unknown_model_version_is_refused_without_writing(
     assert 400 <= response.status_code < 600
     assert response.status_code != 500
     assert await db.fetchval("select count(*) from customer.ratings") == 0
-
-
-def test_business_today_is_a_date() -> None:
-    assert isinstance(business_today(), date)
 
 
 async def test_a_worse_tier_on_the_next_rating_is_a_tier_downgrade_signal(

@@ -43,8 +43,8 @@ IndustryCode = Annotated[
 ]
 
 # 三等九级 with +/- notches, none on AAA and none from CCC down (DOMAIN.md §3).
-_EXTERNAL_GRADE = re.compile(r"^(AAA|(AA|A|BBB|BB|B)[+-]?|CCC|CC|C)$")
-_TAX_GRADE = frozenset({"A", "B", "M", "C", "D"})
+EXTERNAL_GRADE = re.compile(r"^(AAA|(AA|A|BBB|BB|B)[+-]?|CCC|CC|C)$")
+TAX_CREDIT_GRADES = frozenset({"A", "B", "M", "C", "D"})
 
 
 class CreditGrade(StrEnum):
@@ -158,9 +158,9 @@ class CreditEvent(_Request):
     @model_validator(mode="after")
     def _grade_fits_kind(self) -> CreditEvent:
         if self.kind is CreditEventKind.EXTERNAL_RATING:
-            if self.grade is None or not _EXTERNAL_GRADE.match(self.grade):
+            if self.grade is None or not EXTERNAL_GRADE.match(self.grade):
                 raise ValueError("an external_rating needs a grade AAA, AA+ ... B-, CCC, CC or C")
-        elif self.kind is CreditEventKind.TAX_CREDIT_GRADE and self.grade not in _TAX_GRADE:
+        elif self.kind is CreditEventKind.TAX_CREDIT_GRADE and self.grade not in TAX_CREDIT_GRADES:
             raise ValueError("a tax_credit_grade needs a grade A, B, M, C or D")
         if self.resolved_on is not None and self.resolved_on < self.occurred_on:
             raise ValueError("resolved_on is before occurred_on")

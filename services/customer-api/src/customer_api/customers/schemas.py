@@ -22,32 +22,15 @@ from guarantee_shared.identifiers import (
     industry_problem,
     normalise,
 )
+
+# The rating vocabulary is the engine's: one definition for both sides of the boundary.
+from guarantee_shared.schemas.rating import CustomerClass, RiskTier, SizeClass
 from guarantee_shared.types import Money, MoneyOut
 
 
 class CustomerStatus(StrEnum):
     active = "active"
     inactive = "inactive"
-
-
-class SizeClass(StrEnum):
-    large = "large"
-    medium = "medium"
-    small = "small"
-    micro = "micro"
-    unknown = "unknown"
-
-
-class CustomerClass(StrEnum):
-    premium = "premium"
-    general = "general"
-    high_risk = "high_risk"
-
-
-class RiskTier(StrEnum):
-    low = "low"
-    medium = "medium"
-    high = "high"
 
 
 def _normalised(value: object) -> object:

@@ -17,7 +17,7 @@ import httpx
 from fastapi import FastAPI
 
 from customer_api.demo.book import CustomerPlan, build_book
-from customer_api.facts.schemas import business_today
+from guarantee_shared.clock import business_today
 from guarantee_shared.web.auth import ADMIN_SCOPE, issue_token
 
 ACTOR = "demo-loader"

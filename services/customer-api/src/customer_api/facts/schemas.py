@@ -6,11 +6,9 @@ Cross-field rules are field validators on the later field, so a 422 names the fi
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
@@ -25,24 +23,20 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from guarantee_shared.clock import business_today
 from guarantee_shared.identifiers import normalise
+from guarantee_shared.schemas.rating import (
+    EXTERNAL_GRADE,
+    TAX_CREDIT_GRADES,
+    CreditEventKind,
+    CreditEventSource,
+    PeriodType,
+)
 from guarantee_shared.types import Money, MoneyOut, SignedMoney
-
-# China has kept UTC+8 without daylight saving since 1991; a fixed offset needs no tz database.
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 # CONTRACT.md: assets - liabilities - equity may be off by at most 1% of assets (rounding,
 # minority interests presented outside equity); beyond that the figures do not belong together.
 IDENTITY_TOLERANCE = Decimal("0.01")
-
-# DOMAIN.md §3, 三等九级: +/- on AA through B only, never on AAA nor on CCC and below.
-EXTERNAL_GRADE = re.compile(r"^(?:AAA|(?:AA|A|BBB|BB|B)[+-]?|CCC|CC|C)$")
-TAX_CREDIT_GRADES = ("A", "B", "M", "C", "D")
-
-
-def business_today() -> date:
-    """Today on the calendar the company's records are dated in."""
-    return datetime.now(CHINA_TZ).date()
 
 
 def _not_future(value: date) -> date:
@@ -55,11 +49,6 @@ def _not_future(value: date) -> date:
 
 
 PastDate = Annotated[date, AfterValidator(_not_future)]
-
-
-class PeriodType(StrEnum):
-    annual = "annual"
-    quarterly = "quarterly"
 
 
 class StatementFields(BaseModel):
@@ -151,28 +140,6 @@ class StatementOut(BaseModel):
     created_at: datetime
 
 
-class CreditSource(StrEnum):
-    bank = "bank"
-    tax = "tax"
-    registry = "registry"
-    court = "court"
-    credit_bureau = "credit_bureau"
-    other = "other"
-
-
-class CreditEventKind(StrEnum):
-    loan_overdue = "loan_overdue"
-    default = "default"
-    tax_arrears = "tax_arrears"
-    tax_credit_grade = "tax_credit_grade"
-    abnormal_operation = "abnormal_operation"
-    litigation = "litigation"
-    dishonest_executee = "dishonest_executee"
-    administrative_penalty = "administrative_penalty"
-    external_rating = "external_rating"
-    positive_record = "positive_record"
-
-
 def _grade_text(value: object) -> object:
     # Typed ratings often carry a typographic minus or full-width letters: "ＡＡ−" is AA-.
     return normalise(value).replace("\u2212", "-") if isinstance(value, str) else value
@@ -183,7 +150,7 @@ class CreditEventFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    source: CreditSource
+    source: CreditEventSource
     kind: CreditEventKind
     occurred_on: PastDate
     amount: Money | None = None
@@ -208,14 +175,14 @@ class CreditEventFields(BaseModel):
         kind = info.data.get("kind")
         if kind is None:  # the kind's own error is reported
             return grade
-        if kind is CreditEventKind.external_rating:
+        if kind is CreditEventKind.EXTERNAL_RATING:
             return _required_grade(
                 grade,
                 kind,
                 EXTERNAL_GRADE.fullmatch(grade or "") is not None,
                 "AAA; AA, A, BBB, BB or B, each with an optional + or -; CCC, CC or C",
             )
-        if kind is CreditEventKind.tax_credit_grade:
+        if kind is CreditEventKind.TAX_CREDIT_GRADE:
             return _required_grade(grade, kind, grade in TAX_CREDIT_GRADES, "A, B, M, C or D")
         if grade is not None:
             raise PydanticCustomError(
@@ -257,7 +224,7 @@ class CreditEventOut(BaseModel):
 
     id: uuid.UUID
     customer_id: uuid.UUID
-    source: CreditSource
+    source: CreditEventSource
     kind: CreditEventKind
     occurred_on: date
     amount: MoneyOut | None
@@ -273,9 +240,8 @@ __all__ = [
     "CreditEventFields",
     "CreditEventKind",
     "CreditEventOut",
-    "CreditSource",
+    "CreditEventSource",
     "PeriodType",
     "StatementFields",
     "StatementOut",
-    "business_today",
 ]
