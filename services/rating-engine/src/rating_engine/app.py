@@ -12,7 +12,6 @@ from rating_engine import __version__
 from rating_engine.router import models, scoring
 from rating_engine.service import RatingService
 from rating_engine.settings import RatingEngineSettings
-from rating_engine.tokens import MemoTokenVerifier
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 DESCRIPTION = (
@@ -36,7 +35,6 @@ def create_app(settings: RatingEngineSettings | None = None) -> FastAPI:
         body_limit_overrides={"/v1/score/batch": settings.batch_max_body_bytes},
     )
     app.state.rating_service = service
-    app.state.token_verifier = MemoTokenVerifier(app.state.token_verifier)
     # The two hot routes go first in the app's own route list instead of through include_router:
     # FastAPI matches an included router twice per request, with scope bookkeeping each time,
     # and every route ahead of them costs a match. No other path overlaps theirs.

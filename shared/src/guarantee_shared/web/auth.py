@@ -41,9 +41,17 @@ class Principal:
 
 
 class TokenVerifier:
-    """Verifies a bearer token and returns its principal; raises 401 on anything wrong."""
+    """Verifies a bearer token and returns its principal; raises 401 on anything wrong.
+
+    Peers send the same service token on every call, and checking a signature (or fetching
+    RS256 keys) costs more than many requests' work: a token that verified is remembered until
+    its own ``exp`` and never longer, a token that fails is never remembered. Bounded memo.
+    """
+
+    MAX_REMEMBERED = 4096
 
     def __init__(self, settings: ServiceSettings) -> None:
+        self._memo: dict[str, tuple[Principal, float]] = {}
         self._secret = settings.auth_jwt_secret.get_secret_value()
         self._jwks = (
             jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, lifespan=300)
@@ -52,6 +60,11 @@ class TokenVerifier:
         )
 
     async def verify(self, token: str) -> Principal:
+        remembered = self._memo.get(token)
+        if remembered is not None:
+            if time.time() < remembered[1]:
+                return remembered[0]
+            del self._memo[token]
         try:
             if self._jwks is not None:
                 jwks = self._jwks
@@ -69,7 +82,12 @@ class TokenVerifier:
         scope = claims.get("scope", "")
         if not isinstance(scope, str) or not isinstance(claims.get("sub"), str):
             raise Unauthorized("The bearer token's sub and scope claims must be strings")
-        return Principal(sub=claims["sub"], scopes=frozenset(scope.split()))
+        principal = Principal(sub=claims["sub"], scopes=frozenset(scope.split()))
+        if isinstance(claims["exp"], int | float):
+            if len(self._memo) >= self.MAX_REMEMBERED:
+                self._memo.clear()  # simple and bounded; the next calls refill it
+            self._memo[token] = (principal, float(claims["exp"]))
+        return principal
 
 
 def issue_token(
@@ -126,15 +144,26 @@ async def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
+def ensure_scopes(principal: Principal, *scopes: str) -> Principal:
+    """``principal`` if it has every one of ``scopes`` (``admin`` implies all), else 403."""
+    missing = [s for s in scopes if not principal.has(s)]
+    if missing:
+        raise Forbidden(f"The token lacks the scope {' '.join(missing)}", missing_scopes=missing)
+    return principal
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an ``Authorization: Bearer …`` header, else 401."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("A bearer token is required")
+    return token.strip()
+
+
 def require(*scopes: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that needs every one of ``scopes`` (``admin`` implies all)."""
 
     async def check(principal: CurrentPrincipal) -> Principal:
-        missing = [s for s in scopes if not principal.has(s)]
-        if missing:
-            raise Forbidden(
-                f"The token lacks the scope {' '.join(missing)}", missing_scopes=missing
-            )
-        return principal
+        return ensure_scopes(principal, *scopes)
 
     return check
