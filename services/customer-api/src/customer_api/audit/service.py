@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.models import AuditEntry
-from guarantee_shared.pagination import decode_cursor, encode_cursor
+from guarantee_shared.db.engine import page_by_int_key
 
 
 async def record(
@@ -48,16 +48,13 @@ async def list_entries(
     cursor: str | None,
 ) -> tuple[Sequence[AuditEntry], str | None]:
     """Newest first, keyset on id."""
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit + 1)
+    query = select(AuditEntry)
     if entity_type is not None:
         query = query.where(AuditEntry.entity_type == entity_type)
     if entity_id is not None:
         query = query.where(AuditEntry.entity_id == entity_id)
     if actor is not None:
         query = query.where(AuditEntry.actor == actor)
-    if cursor is not None:
-        (last_id,) = decode_cursor(cursor, types=(int,))
-        query = query.where(AuditEntry.id < last_id)
-    rows = (await session.scalars(query)).all()
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return await page_by_int_key(
+        session, query, AuditEntry.id, limit=limit, cursor=cursor, descending=True
+    )

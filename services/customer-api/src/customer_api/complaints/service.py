@@ -29,6 +29,7 @@ from customer_api.complaints.schemas import (
 from customer_api.facts.service import ensure_customer
 from customer_api.models import Complaint, ComplaintEvent
 from guarantee_shared.clock import utc_now
+from guarantee_shared.db.engine import page_by_int_key
 from guarantee_shared.errors import Conflict, NotFound
 from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
 from guarantee_shared.web.http import check_version
@@ -167,18 +168,8 @@ async def list_events(
 ) -> tuple[Sequence[ComplaintEvent], str | None]:
     """The history oldest first, keyset on seq."""
     await get(session, complaint_id)
-    query = (
-        select(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id == complaint_id)
-        .order_by(ComplaintEvent.seq)
-        .limit(limit + 1)
-    )
-    if cursor is not None:
-        (last_seq,) = decode_cursor(cursor, types=(int,))
-        query = query.where(ComplaintEvent.seq > last_seq)
-    rows = (await session.scalars(query)).all()
-    next_cursor = encode_cursor([rows[limit - 1].seq]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    query = select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint_id)
+    return await page_by_int_key(session, query, ComplaintEvent.seq, limit=limit, cursor=cursor)
 
 
 async def list_complaints(

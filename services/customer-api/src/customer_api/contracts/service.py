@@ -22,6 +22,7 @@ from customer_api.contracts.schemas import (
     Product,
 )
 from customer_api.models import Contract, ContractEvent, Customer
+from guarantee_shared.db.engine import page_by_int_key
 from guarantee_shared.errors import Conflict, NotFound
 from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
 from guarantee_shared.web.http import check_version
@@ -201,18 +202,8 @@ async def list_events(
 ) -> tuple[Sequence[ContractEvent], str | None]:
     """The ledger oldest first, keyset on seq (served by the (contract_id, seq) unique index)."""
     await get(session, contract_id)
-    query = (
-        select(ContractEvent)
-        .where(ContractEvent.contract_id == contract_id)
-        .order_by(ContractEvent.seq)
-        .limit(limit + 1)
-    )
-    if cursor is not None:
-        (last_seq,) = decode_cursor(cursor, types=(int,))
-        query = query.where(ContractEvent.seq > last_seq)
-    rows = (await session.scalars(query)).all()
-    next_cursor = encode_cursor([rows[limit - 1].seq]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    query = select(ContractEvent).where(ContractEvent.contract_id == contract_id)
+    return await page_by_int_key(session, query, ContractEvent.seq, limit=limit, cursor=cursor)
 
 
 async def list_contracts(

@@ -26,8 +26,8 @@ from customer_api.imports.reader import ImportFileError, LedgerFile, detect_form
 from customer_api.imports.schemas import RowOutcome
 from customer_api.models import ImportChunk, ImportJob, ImportRow
 from guarantee_shared.clock import utc_now
+from guarantee_shared.db.engine import page_by_int_key
 from guarantee_shared.errors import Conflict, InvalidInput, NotFound
-from guarantee_shared.pagination import decode_cursor, encode_cursor
 
 CHUNK_BYTES = 1024 * 1024
 
@@ -157,9 +157,4 @@ async def list_rows(
     query = select(ImportRow).where(ImportRow.job_id == job_id)
     if outcome is not None:
         query = query.where(ImportRow.outcome == outcome.value)
-    if cursor is not None:
-        (last_id,) = decode_cursor(cursor, types=(int,))
-        query = query.where(ImportRow.id > last_id)
-    rows = (await session.scalars(query.order_by(ImportRow.id).limit(limit + 1))).all()
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return await page_by_int_key(session, query, ImportRow.id, limit=limit, cursor=cursor)
