@@ -31,8 +31,9 @@ class IdempotencyKeyColumns:
     """The key table's columns; a service maps them in its own schema:
     ``class IdempotencyKey(IdempotencyKeyColumns, Base): __tablename__ = "idempotency_keys"``."""
 
-    principal: Mapped[str] = mapped_column(String(200), primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # sort_order keeps the primary key (principal, key) first and in that order, as created.
+    principal: Mapped[str] = mapped_column(String(200), primary_key=True, sort_order=-2)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True, sort_order=-1)
     route: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
-from alembic import command
+from alembic import command, context
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from guarantee_shared.db.engine import asyncpg_url
 
@@ -52,3 +54,32 @@ async def pending_reason(engine: AsyncEngine, script_location: Path, schema: str
     if found != expected:
         return f"migrations at {sorted(found) or 'none'}, head is {sorted(expected)}"
     return None
+
+
+def run_env(metadata: MetaData, schema: str) -> None:
+    """The body of a service's Alembic ``env.py``: async, one schema, its own version table."""
+    config = context.config
+    if context.is_offline_mode():
+        raise SystemExit("offline migrations are not supported; run against a database")
+
+    def run(connection: Connection) -> None:
+        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            version_table_schema=schema,
+            include_schemas=True,
+            include_name=lambda name, type_, _parent: type_ != "schema" or name == schema,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run_async() -> None:
+        engine = create_async_engine(config.get_main_option("sqlalchemy.url") or "")
+        async with engine.connect() as connection:
+            await connection.run_sync(run)
+            await connection.commit()
+        await engine.dispose()
+
+    asyncio.run(run_async())
