@@ -219,6 +219,22 @@ def read_stream(url: str, *, last_event_id: int, events: int) -> list[dict[str, 
     return seen
 
 
+def test_sigterm_ends_open_streams_and_the_process_exits(
+    book: Book, alerting_db: str, tmp_path: Path
+) -> None:
+    env = alerting_env(alerting_db, book)
+    with running("alerting", port_env="ALERTING_PORT", env=env, tmp_path=tmp_path) as alerting:
+        url, headers = f"{alerting.url}/v1/alerts/stream", bearer("alerts:read")
+        with httpx.stream("GET", url, headers=headers, timeout=10) as response:
+            lines = response.iter_lines()
+            assert next(lines) == "retry: 2000"
+            alerting.process.send_signal(signal.SIGTERM)
+            # The server ends the stream itself; a stream left open would time the read out.
+            rest = list(lines)
+        assert alerting.process.wait(timeout=10) == 0, alerting.logs()
+    assert all(line == "" or line.startswith(("data:", "id:", "event:")) for line in rest)
+
+
 def test_two_replicas_evaluate_once_per_cycle_and_deliver_once(
     book: Book, alerting_db: str, tmp_path: Path
 ) -> None:

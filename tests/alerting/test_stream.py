@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import anyio
 import asyncpg
 import httpx
 from fastapi import FastAPI
@@ -13,26 +14,30 @@ from tests.alerting.fakes import FakeCustomerApi, group
 from tests.alerting.helpers import evaluate
 
 
-async def collect(app: FastAPI, last_event_id: int | None, polls: int) -> list[dict[str, object]]:
-    remaining = polls
-
-    async def disconnected() -> bool:
-        nonlocal remaining
-        remaining -= 1
-        return remaining < 0
-
+async def collect(app: FastAPI, last_event_id: int | None) -> list[dict[str, object]]:
+    """The events a new connection gets before the server stops it (the changes it reads are
+    committed before it connects, so its first polls find them all)."""
+    stopping = anyio.Event()
     events = []
-    async for chunk in alert_events(
-        app.state.sessionmaker,
-        last_event_id=last_event_id,
-        poll_interval_s=0.01,
-        disconnected=disconnected,
-    ):
-        text = chunk.decode()
-        if text.startswith("id: "):
-            lines = dict(line.split(": ", 1) for line in text.strip().splitlines())
-            assert lines["event"] == "alert"
-            events.append({"id": int(lines["id"]), **json.loads(lines["data"])})
+
+    async def stop_soon() -> None:
+        await anyio.sleep(0.2)
+        stopping.set()
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(stop_soon)
+        async for sse in alert_events(
+            app.state.sessionmaker,
+            last_event_id=last_event_id,
+            poll_interval_s=0.01,
+            stopping=stopping,
+        ):
+            if sse.id is None:
+                assert sse.retry is not None  # the opening reconnection delay
+                continue
+            assert sse.event == "alert"
+            assert isinstance(sse.data, str)
+            events.append({"id": int(sse.id), **json.loads(sse.data)})
     return events
 
 
@@ -44,16 +49,16 @@ async def test_stream_opens_with_firing_alerts_and_resumes_after_an_id(
 ) -> None:
     fake_customer_api.groups["none"] = [group(coverage_ratio=0.7)]
     await evaluate(api)
-    opening = await collect(alerting_app, None, polls=1)
+    opening = await collect(alerting_app, None)
     assert {e["to_state"] for e in opening} == {"firing"}
     assert len(opening) == 2
 
     fake_customer_api.groups["none"] = [group(coverage_ratio=1.5)]
     await evaluate(api)
-    resumed = await collect(alerting_app, max(e["id"] for e in opening), polls=1)
+    resumed = await collect(alerting_app, max(e["id"] for e in opening))
     assert [e["to_state"] for e in resumed] == ["resolved", "resolved"]
     assert all(e["transition_id"] == e["id"] for e in resumed)
-    assert await collect(alerting_app, None, polls=1) == []
+    assert await collect(alerting_app, None) == []
 
 
 async def test_stream_needs_a_token(api: httpx.AsyncClient) -> None:

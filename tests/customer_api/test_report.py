@@ -215,7 +215,7 @@ async def test_warning_effectiveness_without_the_alerting_service(
     warnings = (await _report(client))["evaluation"]["warning_effectiveness"]
     assert alerting.requests, "the report asks the alerting service"
     assert warnings["alerts"] == "unavailable"
-    assert "did not answer" in warnings["alerts_detail"]
+    assert "could not be reached" in warnings["alerts_detail"]
     assert (warnings["window_start"], warnings["lead_days"]) == ("2024-07-01", 180)
     # C: overdue 2024-10-01, litigation 2024-12-01, downgrade 2024-11-01 before 2025-02-01;
     # E: only a litigation 14 months before its compensation.

@@ -1,29 +1,24 @@
-"""Typed client of the alerting service's alert history (CONTRACT.md, alerting: ``GET /v1/alerts``).
+"""Typed client of the alerting service's alert history (``GET /v1/alerts``).
 
 Readers use it for figures that are useful with alerts and still meaningful without them (the
-review report's warning effectiveness), so it is deliberately small and quick to give up: short
-timeouts, no retries, and every failure — transport error, 4xx/5xx, a body that breaks the
-contract — raised as one :class:`~guarantee_shared.errors.PeerUnavailable` for the caller to
-turn into "alerts unavailable".
+review report's warning effectiveness), so it is quick to give up: short timeouts, one try, and
+every failure — transport error, 4xx/5xx, a body that breaks the contract — raised as one
+:class:`~guarantee_shared.errors.PeerUnavailable` for the caller to turn into "alerts
+unavailable".
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime
-from types import TracebackType
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
+from guarantee_shared.clients.base import ServiceClient
 from guarantee_shared.errors import PeerUnavailable
 
-DEFAULT_TIMEOUT = httpx.Timeout(2.0, connect=1.0)
 PAGE_SIZE = 500
-PEER = "alerting"
-
-TokenSource = str | Callable[[], str]
 
 
 class AlertRecord(BaseModel):
@@ -59,39 +54,19 @@ class _AlertPage(BaseModel):
     next_cursor: str | None = None
 
 
-class AlertingClient:
+class AlertingClient(ServiceClient):
     """Reads alerting at ``base_url``; use as ``async with`` or call :meth:`aclose`."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        token: TokenSource,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self._token = token
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+    peer = "alerting"
+    peer_title = "Alerting"
+    # Its readers can do without it: a refusal is as good as no answer, and one try is enough.
+    rejected = PeerUnavailable
+    default_timeout = httpx.Timeout(2.0, connect=1.0)
+    default_attempts = 1
 
-    async def __aenter__(self) -> AlertingClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    def _headers(self) -> dict[str, str]:
-        token = self._token() if callable(self._token) else self._token
-        return {"Authorization": f"Bearer {token}"}
-
-    async def alerts(self, *, max_pages: int = 20) -> list[AlertRecord]:
+    async def alerts(
+        self, *, max_pages: int = 20, request_id: str | None = None
+    ) -> list[AlertRecord]:
         """Every alert but inactive ones (pending, firing, resolved), up to ``max_pages`` pages."""
         found: list[AlertRecord] = []
         cursor: str | None = None
@@ -99,20 +74,8 @@ class AlertingClient:
             params = {"limit": str(PAGE_SIZE)}
             if cursor is not None:
                 params["cursor"] = cursor
-            try:
-                response = await self._http.get(
-                    "/v1/alerts", params=params, headers=self._headers()
-                )
-            except httpx.HTTPError as exc:
-                raise PeerUnavailable(f"{PEER} did not answer: {exc!r}", peer=PEER) from exc
-            if response.status_code != 200:
-                raise PeerUnavailable(
-                    f"{PEER} answered {response.status_code} to GET /v1/alerts", peer=PEER
-                )
-            try:
-                page = _AlertPage.model_validate_json(response.content)
-            except ValidationError as exc:
-                raise PeerUnavailable(f"{PEER} broke the alert contract", peer=PEER) from exc
+            response = await self._send("GET", "/v1/alerts", params=params, request_id=request_id)
+            page = self._parse(response, _AlertPage.model_validate_json)
             found.extend(page.items)
             cursor = page.next_cursor
             if cursor is None:

@@ -1,4 +1,4 @@
-"""What every typed inter-service client shares (STYLE.md rule 11).
+"""What every typed inter-service client shares.
 
 One ``httpx.AsyncClient`` per peer, explicit timeouts, a bearer token from a string or a
 callable (:class:`guarantee_shared.web.auth.ServiceToken`), the caller's request id forwarded,
@@ -55,21 +55,25 @@ class ServiceClient:
     peer: ClassVar[str]  # short name, e.g. "rating-engine"
     peer_title: ClassVar[str]  # how messages name it, e.g. "The rating engine"
     rejected: ClassVar[type[DomainError]] = PeerRejected
+    default_timeout: ClassVar[httpx.Timeout] = httpx.Timeout(5.0, connect=2.0)
+    default_attempts: ClassVar[int] = 3
 
     def __init__(
         self,
         base_url: str,
         *,
         token: TokenSource,
-        timeout: httpx.Timeout,
-        attempts: int = 3,
+        timeout: httpx.Timeout | None = None,
+        attempts: int | None = None,
         retry_timeout_s: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._token = token
-        self._attempts = attempts
+        self._attempts = attempts if attempts is not None else self.default_attempts
         self._retry_timeout_s = retry_timeout_s
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        self._http = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout or self.default_timeout, transport=transport
+        )
 
     async def __aenter__(self) -> Self:
         return self

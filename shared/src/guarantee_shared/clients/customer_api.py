@@ -15,7 +15,7 @@ from datetime import date
 
 import httpx
 
-from guarantee_shared.clients.base import PeerRejected, ServiceClient, TokenSource
+from guarantee_shared.clients.base import PeerRejected, ServiceClient
 from guarantee_shared.schemas.portfolio import (
     GroupBy,
     IndicatorGroup,
@@ -44,25 +44,7 @@ class CustomerApiClient(ServiceClient):
     peer = "customer-api"
     peer_title = "customer-api"
     rejected = CustomerApiRejected
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        token: TokenSource,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        attempts: int = 3,
-        retry_timeout_s: float = 10.0,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            token=token,
-            timeout=timeout,
-            attempts=attempts,
-            retry_timeout_s=retry_timeout_s,
-            transport=transport,
-        )
+    default_timeout = DEFAULT_TIMEOUT
 
     async def indicators(
         self,

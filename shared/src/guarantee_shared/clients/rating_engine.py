@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from pydantic import TypeAdapter
 
-from guarantee_shared.clients.base import PeerRejected, ServiceClient, TokenSource
+from guarantee_shared.clients.base import PeerRejected, ServiceClient
 from guarantee_shared.schemas.rating import (
     ModelsIndex,
     RatingBatchError,
@@ -46,25 +46,7 @@ class RatingEngineClient(ServiceClient):
     peer = "rating-engine"
     peer_title = "The rating engine"
     rejected = RatingEngineRejected
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        token: TokenSource,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        attempts: int = 3,
-        retry_timeout_s: float = 10.0,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            token=token,
-            timeout=timeout,
-            attempts=attempts,
-            retry_timeout_s=retry_timeout_s,
-            transport=transport,
-        )
+    default_timeout = DEFAULT_TIMEOUT
 
     async def score(
         self,

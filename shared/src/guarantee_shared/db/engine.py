@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from typing import Annotated, TypeVar
+from collections.abc import AsyncIterator
+from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -14,11 +13,6 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import InstrumentedAttribute
-
-from guarantee_shared.pagination import decode_cursor, encode_cursor
-
-T = TypeVar("T")
 
 
 def asyncpg_url(url: str) -> str:
@@ -57,27 +51,3 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # scope="function": the commit happens before the response is sent, so a 2xx means durable.
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
-
-
-async def page_by_int_key(
-    session: AsyncSession,
-    query: Select[T],
-    key: InstrumentedAttribute[int],
-    *,
-    limit: int,
-    cursor: str | None,
-    descending: bool = False,
-) -> tuple[Sequence[T], str | None]:
-    """One keyset page of ``query`` (filters applied, no order) ordered by an integer column.
-
-    The cost does not grow with how deep one pages: the cursor is the last key seen.
-    """
-    if cursor is not None:
-        (last,) = decode_cursor(cursor, types=(int,))
-        query = query.where(key < last if descending else key > last)
-    ordered = query.order_by(key.desc() if descending else key.asc()).limit(limit + 1)
-    rows = (await session.scalars(ordered)).all()
-    next_cursor = None
-    if len(rows) > limit:
-        next_cursor = encode_cursor([getattr(rows[limit - 1], key.key)])
-    return rows[:limit], next_cursor

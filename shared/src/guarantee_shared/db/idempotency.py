@@ -8,9 +8,10 @@ concurrent duplicate that the first is still in flight (409) without blocking it
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Header, Request
 from fastapi.responses import Response
@@ -106,8 +107,38 @@ class Idempotency:
             await self.session.flush()
         return response
 
+    async def run(
+        self,
+        body: BaseModel,
+        create: Callable[[], Awaitable[Response]],
+        *,
+        view: Callable[[Any], Any] | None = None,
+    ) -> Response:
+        """The idempotent create: the stored response for a replay, else ``create()``'s
+        response, remembered under the key in the same transaction.
+
+        ``view`` renders the JSON body for the caller asking (e.g. masks what its scopes do not
+        show); it applies to the first answer and to every replay alike, while the key keeps
+        the whole response, so a replay never shows more than its caller may see.
+        """
+        response = await self.replay(body)
+        if response is None:
+            response = await self.remember(await create())
+        return response if view is None else _rendered(response, view)
+
     def _lock_name(self) -> str:
         return f"idempotency:{self.principal}:{self.key}"
+
+
+def _rendered(response: Response, view: Callable[[Any], Any]) -> Response:
+    headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+    return Response(
+        content=json.dumps(
+            view(json.loads(bytes(response.body))), ensure_ascii=False, separators=(",", ":")
+        ),
+        status_code=response.status_code,
+        headers=headers,
+    )
 
 
 def idempotency_dependency(

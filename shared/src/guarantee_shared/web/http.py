@@ -11,12 +11,9 @@ from pydantic import BaseModel
 
 from guarantee_shared.errors import PreconditionFailed, PreconditionRequired
 from guarantee_shared.pagination import MAX_LIMIT
+from guarantee_shared.versions import etag
 
 _ETAG = re.compile(r'^(?:W/)?"(\d{1,10})"$')
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
 
 
 def _if_match(
@@ -48,14 +45,6 @@ def _optional_if_match(
 # For writes where a stale-check is the caller's choice (e.g. contract events, which are
 # already serialised by a row lock and judged against the current state).
 OptionalIfMatchDep = Annotated[int | None, Depends(_optional_if_match)]
-
-
-def check_version(*, current: int, expected: int) -> None:
-    if current != expected:
-        raise PreconditionFailed(
-            f"The resource is at version {current}; the If-Match was for version {expected}",
-            current_etag=etag(current),
-        )
 
 
 def json_response(

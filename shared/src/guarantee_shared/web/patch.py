@@ -1,4 +1,4 @@
-"""JSON merge patch (RFC 7396) applied to a resource's client fields, then re-validated."""
+"""A merge patch (RFC 7396) request applied to a resource's client fields, then re-validated."""
 
 from __future__ import annotations
 
@@ -8,27 +8,17 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from guarantee_shared.errors import InvalidInput
+from guarantee_shared.patch import client_fields, merge_patch
 
 M = TypeVar("M", bound=BaseModel)
 
 
-def merge_patch(target: Any, patch: Any) -> Any:
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
-
-
-def apply_patch(model: type[M], current: dict[str, Any], patch: Any) -> M:
-    """Validate ``current`` merged with ``patch`` as ``model``; errors point into the body."""
+def apply_patch(model: type[M], current: BaseModel, patch: Any) -> M:
+    """The client fields ``model`` of the resource ``current`` (its response model) with the
+    merge ``patch`` applied, validated again as a whole; errors point into the body."""
     if not isinstance(patch, dict):
         raise InvalidInput("A merge patch must be a JSON object", loc=["body"], kind="dict_type")
-    merged = merge_patch(current, patch)
+    merged = merge_patch(client_fields(model, current), patch)
     try:
         return model.model_validate(merged)
     except ValidationError as exc:

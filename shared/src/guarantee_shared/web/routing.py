@@ -1,35 +1,71 @@
-"""JSON bodies parsed with Decimal floats, so money never passes through a binary float; and
-NUL characters refused up front (PostgreSQL cannot store them in text, so they would fail late)."""
+"""How every route reads a request: JSON through jiter with decimal numbers and a nesting bound,
+and NUL characters refused in any part of it.
+
+- Numbers with a fraction or exponent become ``Decimal``, so money never passes through a binary
+  float. jiter stops at a fixed nesting depth (about 200 levels, far beyond any body of this
+  API) with an error, so a deeply nested body is a 422 like any malformed JSON, never a
+  recursion error.
+- PostgreSQL cannot store NUL in text, so it is refused up front (422) in the body (keys and
+  values), the query and the path, instead of failing late in the database.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Coroutine, Iterator, Sequence
-from decimal import Decimal
 from typing import Any
 
+import jiter
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
-_NUL = "\x00"
+from guarantee_shared.text import NUL
+
+_POSITION = re.compile(r"at line (\d+) column (\d+)$")
+
+Location = tuple[str | int, ...]
 
 
-def _nul_locations(value: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
-    if isinstance(value, str):
-        if _NUL in value:
-            yield loc
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if _NUL in key:
-                yield (*loc, key)
-            yield from _nul_locations(item, (*loc, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _nul_locations(item, (*loc, index))
+def parse_json(body: bytes) -> Any:
+    """``body`` as JSON with decimal numbers; a :class:`json.JSONDecodeError` when it is not
+    JSON or nests too deep (FastAPI answers that with its usual 422 ``json_invalid``)."""
+    try:
+        return jiter.from_json(body, float_mode="decimal", allow_inf_nan=False)
+    except ValueError as exc:
+        text = body.decode("utf-8", errors="replace")
+        raise json.JSONDecodeError(str(exc), text, _offset(text, str(exc))) from exc
 
 
-def _refuse_nul(locations: Sequence[tuple[str | int, ...]]) -> None:
+def _offset(text: str, message: str) -> int:
+    match = _POSITION.search(message)
+    if match is None:
+        return 0
+    line, column = int(match.group(1)), int(match.group(2))
+    lines = text.split("\n")
+    return min(sum(len(part) + 1 for part in lines[: line - 1]) + column - 1, len(text))
+
+
+def nul_locations(value: Any, root: Location) -> Iterator[Location]:
+    """Where in a parsed JSON value (keys included) a string holds NUL; iterative, so any depth
+    the parser accepted is fine."""
+    pending: list[tuple[Any, Location]] = [(value, root)]
+    while pending:
+        item, loc = pending.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                yield loc
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if NUL in key:
+                    yield (*loc, key)
+                pending.append((child, (*loc, key)))
+        elif isinstance(item, list):
+            pending.extend((child, (*loc, index)) for index, child in enumerate(item))
+
+
+def _refuse_nul(locations: Sequence[Location]) -> None:
     if locations:
         raise RequestValidationError(
             [
@@ -42,8 +78,7 @@ def _refuse_nul(locations: Sequence[tuple[str | int, ...]]) -> None:
 class DecimalJSONRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            body = await self.body()
-            self._json = json.loads(body, parse_float=Decimal)
+            self._json = parse_json(await self.body())
         return self._json
 
 
@@ -56,26 +91,22 @@ class DecimalJSONRoute(APIRoute):
                 [
                     ("query", key)
                     for key, value in request.query_params.multi_items()
-                    if _NUL in value
+                    if NUL in value
                 ]
-                + [
-                    ("path", key)
-                    for key, value in request.path_params.items()
-                    if _NUL in str(value)
-                ]
+                + [("path", key) for key, value in request.path_params.items() if NUL in str(value)]
             )
             wrapped = DecimalJSONRequest(request.scope, request.receive)
             if "json" in wrapped.headers.get("content-type", ""):
                 try:
                     parsed = await wrapped.json()
-                except ValueError:
-                    parsed = None  # malformed JSON: FastAPI reports it as a 422 next
-                _refuse_nul(list(_nul_locations(parsed, ("body",))))
+                except json.JSONDecodeError:
+                    parsed = None  # FastAPI reports the malformed body as a 422 next
+                _refuse_nul(list(nul_locations(parsed, ("body",))))
             return await original(wrapped)
 
         return handler
 
 
 def api_router(**kwargs: Any) -> APIRouter:
-    """An APIRouter whose routes parse JSON bodies with Decimal floats and refuse NULs."""
+    """An APIRouter whose routes parse JSON bodies with Decimal numbers and refuse NULs."""
     return APIRouter(route_class=DecimalJSONRoute, **kwargs)

@@ -6,15 +6,15 @@ import uuid
 from typing import Annotated
 
 from fastapi import Header, Query, Request
-from fastapi.responses import StreamingResponse
+from sse_starlette import EventSourceResponse
 
 from alerting.alerts import service
 from alerting.alerts.schemas import AlertOut, AlertStateFilter
-from alerting.alerts.stream import alert_events
+from alerting.alerts.stream import alert_stream
 from alerting.deps import AlertsRead, AlertsWrite, EvaluatorDep, SessionDep
 from alerting.rules.schemas import Severity
 from alerting.schemas import CycleSummary
-from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
 from guarantee_shared.web.http import CursorQuery, LimitQuery
 from guarantee_shared.web.routing import api_router
 
@@ -43,40 +43,34 @@ async def list_alerts(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[AlertOut]:
-    rows, next_cursor = await service.list_alerts(
-        session,
-        state=state,
-        severity=severity,
-        rule_id=rule_id,
-        subject=subject,
-        limit=limit,
-        cursor=cursor,
+    return page_of(
+        AlertOut,
+        await service.list_alerts(
+            session,
+            state=state,
+            severity=severity,
+            rule_id=rule_id,
+            subject=subject,
+            limit=limit,
+            cursor=cursor,
+        ),
     )
-    return Page[AlertOut](items=[AlertOut.model_validate(a) for a in rows], next_cursor=next_cursor)
 
 
 @router.get(
     "/alerts/stream",
     summary="Server-Sent Events of alert state changes",
     description=_STREAM_DOC,
-    response_class=StreamingResponse,
+    response_class=EventSourceResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def stream_alerts(
     request: Request,
     _: AlertsRead,
     last_event_id: Annotated[int | None, Header(ge=0)] = None,
-) -> StreamingResponse:
-    events = alert_events(
-        request.app.state.sessionmaker,
-        last_event_id=last_event_id,
-        poll_interval_s=STREAM_POLL_S,
-        disconnected=request.is_disconnected,
-    )
-    return StreamingResponse(
-        events,
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+) -> EventSourceResponse:
+    return alert_stream(
+        request.app.state.sessionmaker, last_event_id=last_event_id, poll_interval_s=STREAM_POLL_S
     )
 
 

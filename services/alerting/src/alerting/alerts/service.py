@@ -12,8 +12,7 @@ from alerting.alerts.schemas import AlertEvent, AlertOut, AlertStateFilter
 from alerting.models import Alert, AlertTransition
 from alerting.rules.schemas import Severity
 from guarantee_shared.clock import utc_now
-from guarantee_shared.errors import NotFound
-from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+from guarantee_shared.db.queries import get_or_404, keyset_page
 
 
 async def list_alerts(
@@ -26,7 +25,7 @@ async def list_alerts(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Alert], str | None]:
-    query = select(Alert).order_by(Alert.id).limit(limit + 1)
+    query = select(Alert)
     if state is not None:
         query = query.where(Alert.state == state.value)
     else:
@@ -37,23 +36,11 @@ async def list_alerts(
         query = query.where(Alert.rule_id == rule_id)
     if subject is not None:
         query = query.where(Alert.subject == subject)
-    if cursor is not None:
-        (last,) = decode_cursor(cursor, types=(str,))
-        try:
-            query = query.where(Alert.id > uuid.UUID(last))
-        except ValueError as exc:
-            raise bad_cursor() from exc
-    rows = list(await session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor([str(rows[-1].id)]) if more else None
+    return await keyset_page(session, query, [Alert.id], limit=limit, cursor=cursor)
 
 
 async def get(session: AsyncSession, alert_id: uuid.UUID, *, for_update: bool = False) -> Alert:
-    alert = await session.get(Alert, alert_id, with_for_update=for_update)
-    if alert is None:
-        raise NotFound(f"No alert {alert_id}")
-    return alert
+    return await get_or_404(session, Alert, alert_id, for_update=for_update)
 
 
 async def acknowledge(session: AsyncSession, alert: Alert, *, by: str) -> Alert:

@@ -3,25 +3,29 @@
 Every replica serves the same stream, whichever replica evaluated: each connection polls the
 transition table for ids above the last one it sent. ``Last-Event-ID`` resumes after that id;
 without it the stream opens with the latest change of every alert pending or firing now.
-A comment line every ``KEEPALIVE_S`` keeps proxies from closing an idle stream.
+Framing, keep-alive pings, client disconnects and server shutdown are sse-starlette's: it sets
+``stopping`` when the server is asked to exit, and the loop below ends at its next poll.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from alerting.alerts import service
 from alerting.alerts.schemas import AlertEvent
 
 KEEPALIVE_S = 15.0
+RECONNECT_MS = 2000
+# Time a stream gets to end on its own when the server stops before it is cancelled.
+SHUTDOWN_GRACE_S = 2.0
 
 
-def format_event(event: AlertEvent) -> bytes:
-    return f"id: {event.transition_id}\nevent: alert\ndata: {event.model_dump_json()}\n\n".encode()
+def _event(event: AlertEvent) -> ServerSentEvent:
+    return ServerSentEvent(data=event.model_dump_json(), event="alert", id=str(event.transition_id))
 
 
 async def alert_events(
@@ -29,28 +33,46 @@ async def alert_events(
     *,
     last_event_id: int | None,
     poll_interval_s: float,
-    disconnected: Callable[[], Awaitable[bool]],
-) -> AsyncIterator[bytes]:
+    stopping: anyio.Event,
+) -> AsyncIterator[ServerSentEvent]:
     async with sessionmaker() as session:
         if last_event_id is None:
             last_id = await service.latest_transition_id(session)
             opening = await service.snapshot(session)
         else:
             last_id, opening = last_event_id, []
-    yield b"retry: 2000\n\n"
+    yield ServerSentEvent(retry=RECONNECT_MS)
     for event in opening:
-        yield format_event(event)
-    quiet_since = time.monotonic()
-    while not await disconnected():
+        yield _event(event)
+    while not stopping.is_set():
         async with sessionmaker() as session:
             events = await service.events_after(session, last_id)
         for event in events:
             last_id = event.transition_id
-            yield format_event(event)
-        if events:
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since >= KEEPALIVE_S:
-            quiet_since = time.monotonic()
-            yield b": keepalive\n\n"
+            yield _event(event)
         if not events:
-            await asyncio.sleep(poll_interval_s)
+            with anyio.move_on_after(poll_interval_s):
+                await stopping.wait()
+
+
+def alert_stream(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    last_event_id: int | None,
+    poll_interval_s: float,
+) -> EventSourceResponse:
+    stopping = anyio.Event()
+    events = alert_events(
+        sessionmaker,
+        last_event_id=last_event_id,
+        poll_interval_s=poll_interval_s,
+        stopping=stopping,
+    )
+    return EventSourceResponse(
+        events,
+        ping=KEEPALIVE_S,
+        sep="\n",
+        shutdown_event=stopping,
+        shutdown_grace_period=SHUTDOWN_GRACE_S,
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from alerting.channels import service
 from alerting.channels.schemas import ChannelFields, ChannelOut, DeliveryDetail, DeliveryOut
 from alerting.deps import AlertsRead, AlertsWrite, IdempotencyDep, SessionDep, SettingsDep
-from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
 from guarantee_shared.web.http import CursorQuery, IfMatchDep, LimitQuery, json_response
 from guarantee_shared.web.routing import api_router
 
@@ -32,16 +32,16 @@ async def create_channel(
     settings: SettingsDep,
     idempotency: IdempotencyDep,
 ) -> Response:
-    if (replayed := await idempotency.replay(body)) is not None:
-        return replayed
-    channel = await service.create(session, body, allow_private=settings.allow_private_targets)
-    response = json_response(
-        ChannelOut.model_validate(channel),
-        status_code=201,
-        version=channel.version,
-        location=f"/v1/channels/{channel.id}",
-    )
-    return await idempotency.remember(response)
+    async def create() -> Response:
+        channel = await service.create(session, body, allow_private=settings.allow_private_targets)
+        return json_response(
+            ChannelOut.model_validate(channel),
+            status_code=201,
+            version=channel.version,
+            location=f"/v1/channels/{channel.id}",
+        )
+
+    return await idempotency.run(body, create)
 
 
 @router.get("", response_model=Page[ChannelOut], summary="List channels")
@@ -51,10 +51,7 @@ async def list_channels(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[ChannelOut]:
-    rows, next_cursor = await service.list_channels(session, limit=limit, cursor=cursor)
-    return Page[ChannelOut](
-        items=[ChannelOut.model_validate(c) for c in rows], next_cursor=next_cursor
-    )
+    return page_of(ChannelOut, await service.list_channels(session, limit=limit, cursor=cursor))
 
 
 @router.get("/{channel_id}", response_model=ChannelOut, summary="One channel")

@@ -11,9 +11,9 @@ from alerting.channels.schemas import AttemptOut, ChannelFields, DeliveryDetail,
 from alerting.channels.targets import TargetRefused, check_target
 from alerting.models import Channel, DeliveryAttempt, OutboxMessage
 from alerting.notifiers import secret_key
-from guarantee_shared.errors import InvalidInput, NotFound
-from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
-from guarantee_shared.web.http import check_version
+from guarantee_shared.db.queries import get_or_404, keyset_page
+from guarantee_shared.errors import InvalidInput
+from guarantee_shared.versions import check_version
 
 
 async def create(session: AsyncSession, fields: ChannelFields, *, allow_private: bool) -> Channel:
@@ -41,32 +41,13 @@ async def create(session: AsyncSession, fields: ChannelFields, *, allow_private:
 
 
 async def get(session: AsyncSession, channel_id: uuid.UUID, *, for_update: bool = False) -> Channel:
-    channel = await session.get(Channel, channel_id, with_for_update=for_update)
-    if channel is None:
-        raise NotFound(f"No channel {channel_id}")
-    return channel
-
-
-def _after(cursor: str | None) -> uuid.UUID | None:
-    if cursor is None:
-        return None
-    (last,) = decode_cursor(cursor, types=(str,))
-    try:
-        return uuid.UUID(last)
-    except ValueError as exc:
-        raise bad_cursor() from exc
+    return await get_or_404(session, Channel, channel_id, for_update=for_update)
 
 
 async def list_channels(
     session: AsyncSession, *, limit: int, cursor: str | None
 ) -> tuple[list[Channel], str | None]:
-    query = select(Channel).order_by(Channel.id).limit(limit + 1)
-    if (after := _after(cursor)) is not None:
-        query = query.where(Channel.id > after)
-    rows = list(await session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor([str(rows[-1].id)]) if more else None
+    return await keyset_page(session, select(Channel), [Channel.id], limit=limit, cursor=cursor)
 
 
 async def delete(session: AsyncSession, channel: Channel, *, expected_version: int) -> None:
@@ -85,26 +66,21 @@ async def list_deliveries(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[DeliveryOut], str | None]:
-    query = select(OutboxMessage).order_by(OutboxMessage.id).limit(limit + 1)
+    query = select(OutboxMessage)
     if alert_id is not None:
         query = query.where(OutboxMessage.alert_id == alert_id)
     if channel_id is not None:
         query = query.where(OutboxMessage.channel_id == channel_id)
     if status is not None:
         query = query.where(OutboxMessage.status == status)
-    if (after := _after(cursor)) is not None:
-        query = query.where(OutboxMessage.id > after)
-    rows = list(await session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = [DeliveryOut.model_validate(r) for r in rows]
-    return items, encode_cursor([str(rows[-1].id)]) if more else None
+    rows, next_cursor = await keyset_page(
+        session, query, [OutboxMessage.id], limit=limit, cursor=cursor
+    )
+    return [DeliveryOut.model_validate(r) for r in rows], next_cursor
 
 
 async def delivery(session: AsyncSession, delivery_id: uuid.UUID) -> DeliveryDetail:
-    message = await session.get(OutboxMessage, delivery_id)
-    if message is None:
-        raise NotFound(f"No delivery {delivery_id}")
+    message = await get_or_404(session, OutboxMessage, delivery_id)
     attempts = await session.scalars(
         select(DeliveryAttempt)
         .where(DeliveryAttempt.outbox_id == delivery_id)

@@ -12,7 +12,7 @@ from alerting.deps import AlertsRead, AlertsWrite, IdempotencyDep, SessionDep
 from alerting.models import Rule
 from alerting.rules import service
 from alerting.rules.schemas import RuleFields, RuleOut
-from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
 from guarantee_shared.web.http import CursorQuery, IfMatchDep, LimitQuery, json_response
 from guarantee_shared.web.routing import api_router
 
@@ -32,10 +32,11 @@ def _respond(rule: Rule, *, status_code: int = 200) -> Response:
 async def create_rule(
     body: RuleFields, session: SessionDep, _: AlertsWrite, idempotency: IdempotencyDep
 ) -> Response:
-    if (replayed := await idempotency.replay(body)) is not None:
-        return replayed
-    rule = await service.create(session, body)
-    return await idempotency.remember(_respond(rule, status_code=201))
+    async def create() -> Response:
+        rule = await service.create(session, body)
+        return _respond(rule, status_code=201)
+
+    return await idempotency.run(body, create)
 
 
 @router.get("", response_model=Page[RuleOut], summary="List rules, by name")
@@ -47,10 +48,12 @@ async def list_rules(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[RuleOut]:
-    rows, next_cursor = await service.list_rules(
-        session, indicator=indicator, enabled=enabled, limit=limit, cursor=cursor
+    return page_of(
+        RuleOut,
+        await service.list_rules(
+            session, indicator=indicator, enabled=enabled, limit=limit, cursor=cursor
+        ),
     )
-    return Page[RuleOut](items=[RuleOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/{rule_id}", response_model=RuleOut, summary="One rule")

@@ -21,6 +21,7 @@ from pydantic import (
 
 from alerting import sources
 from alerting.evaluation import Op
+from guarantee_shared.text import Name, Note, OneLine
 
 RESERVED_LABELS = frozenset({"alertname", "severity", "indicator", "scope", "subject", "rule_id"})
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,62}$")
@@ -44,7 +45,7 @@ def _labels(value: dict[str, str]) -> dict[str, str]:
 
 
 Labels = Annotated[
-    dict[str, Annotated[str, StringConstraints(max_length=200)]], AfterValidator(_labels)
+    dict[str, Annotated[str, StringConstraints(max_length=200), OneLine]], AfterValidator(_labels)
 ]
 Threshold = Annotated[
     Decimal,
@@ -52,8 +53,8 @@ Threshold = Annotated[
     PlainSerializer(lambda d: float(d), return_type=float, when_used="json"),
     WithJsonSchema({"type": "number"}),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-MatchToken = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+ScopeValue = Annotated[str, StringConstraints(min_length=1, max_length=200), OneLine]
+MatchToken = Annotated[str, StringConstraints(min_length=1, max_length=80), OneLine]
 
 
 class RuleFields(BaseModel):
@@ -74,8 +75,8 @@ class RuleFields(BaseModel):
         max_length=40,
         description="portfolio, or a group_by value (risk_tier, customer … ; customer for signals)",
     )
-    scope_value: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
-        default=None, description="Keep only this group (e.g. high); unset: every group"
+    scope_value: Annotated[str, StringConstraints(min_length=1, max_length=200), OneLine] | None = (
+        Field(default=None, description="Keep only this group (e.g. high); unset: every group")
     )
     match: list[MatchToken] | None = Field(
         default=None,
@@ -88,7 +89,7 @@ class RuleFields(BaseModel):
     for_cycles: int = Field(default=1, ge=1, le=1000)
     severity: Severity
     labels: Labels = Field(default_factory=dict)
-    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    description: Note | None = None
     enabled: bool = True
 
 

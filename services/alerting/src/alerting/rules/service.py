@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting import sources
 from alerting.models import Rule
 from alerting.rules.schemas import RuleFields
-from guarantee_shared.errors import Conflict, InvalidInput, NotFound
-from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
-from guarantee_shared.web.http import check_version
+from guarantee_shared.db.queries import get_or_404, keyset_page
+from guarantee_shared.errors import Conflict, InvalidInput
+from guarantee_shared.versions import check_version
 
 
 def _check(fields: RuleFields) -> None:
@@ -53,10 +53,7 @@ async def create(session: AsyncSession, fields: RuleFields) -> Rule:
 
 
 async def get(session: AsyncSession, rule_id: uuid.UUID, *, for_update: bool = False) -> Rule:
-    rule = await session.get(Rule, rule_id, with_for_update=for_update)
-    if rule is None:
-        raise NotFound(f"No rule {rule_id}")
-    return rule
+    return await get_or_404(session, Rule, rule_id, for_update=for_update)
 
 
 async def list_rules(
@@ -67,22 +64,13 @@ async def list_rules(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Rule], str | None]:
-    query = select(Rule).order_by(Rule.name, Rule.id).limit(limit + 1)
+    """By name."""
+    query = select(Rule)
     if indicator is not None:
         query = query.where(Rule.indicator == indicator)
     if enabled is not None:
         query = query.where(Rule.enabled.is_(enabled))
-    if cursor is not None:
-        name, last_id = decode_cursor(cursor, types=(str, str))
-        try:
-            after = uuid.UUID(last_id)
-        except ValueError as exc:
-            raise bad_cursor() from exc
-        query = query.where(tuple_(Rule.name, Rule.id) > tuple_(name, after))
-    rows = list(await session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor([rows[-1].name, str(rows[-1].id)]) if more else None
+    return await keyset_page(session, query, [Rule.name, Rule.id], limit=limit, cursor=cursor)
 
 
 async def replace(

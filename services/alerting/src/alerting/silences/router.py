@@ -25,16 +25,16 @@ router = api_router(prefix="/v1/silences", tags=["silences"])
 async def create_silence(
     body: SilenceFields, session: SessionDep, principal: AlertsWrite, idempotency: IdempotencyDep
 ) -> Response:
-    if (replayed := await idempotency.replay(body)) is not None:
-        return replayed
-    silence = await service.create(session, body, by=principal.sub)
-    response = json_response(
-        service.present(silence),
-        status_code=201,
-        version=silence.version,
-        location=f"/v1/silences/{silence.id}",
-    )
-    return await idempotency.remember(response)
+    async def create() -> Response:
+        silence = await service.create(session, body, by=principal.sub)
+        return json_response(
+            service.present(silence),
+            status_code=201,
+            version=silence.version,
+            location=f"/v1/silences/{silence.id}",
+        )
+
+    return await idempotency.run(body, create)
 
 
 @router.get("", response_model=Page[SilenceOut], summary="List silences")

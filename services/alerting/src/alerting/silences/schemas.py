@@ -8,15 +8,17 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from guarantee_shared.text import Note, OneLine
+
 
 class Matcher(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=63)] = Field(
+    name: Annotated[str, StringConstraints(min_length=1, max_length=63), OneLine] = Field(
         description="A label: alertname, severity, indicator, scope, subject, rule_id or a "
         "rule's own label"
     )
-    value: Annotated[str, StringConstraints(max_length=300)]
+    value: Annotated[str, StringConstraints(max_length=300), OneLine]
 
 
 class SilenceFields(BaseModel):
@@ -25,7 +27,7 @@ class SilenceFields(BaseModel):
     matchers: list[Matcher] = Field(min_length=1, max_length=20)
     starts_at: AwareDatetime | None = Field(default=None, description="Default: now")
     ends_at: AwareDatetime
-    comment: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    comment: Note | None = None
 
     @model_validator(mode="after")
     def _window(self) -> SilenceFields:

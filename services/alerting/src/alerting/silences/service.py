@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alerting.models import Silence
 from alerting.silences.schemas import SilenceFields, SilenceOut
 from guarantee_shared.clock import utc_now
-from guarantee_shared.errors import InvalidInput, NotFound
-from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
-from guarantee_shared.web.http import check_version
+from guarantee_shared.db.queries import get_or_404, keyset_page
+from guarantee_shared.errors import InvalidInput
+from guarantee_shared.versions import check_version
 
 
 def present(silence: Silence) -> SilenceOut:
@@ -42,31 +42,19 @@ async def create(session: AsyncSession, fields: SilenceFields, *, by: str) -> Si
 
 
 async def get(session: AsyncSession, silence_id: uuid.UUID, *, for_update: bool = False) -> Silence:
-    silence = await session.get(Silence, silence_id, with_for_update=for_update)
-    if silence is None:
-        raise NotFound(f"No silence {silence_id}")
-    return silence
+    return await get_or_404(session, Silence, silence_id, for_update=for_update)
 
 
 async def list_silences(
     session: AsyncSession, *, active: bool | None, limit: int, cursor: str | None
 ) -> tuple[list[Silence], str | None]:
-    query = select(Silence).order_by(Silence.id).limit(limit + 1)
+    query = select(Silence)
     now = utc_now()
     if active is True:
         query = query.where(Silence.starts_at <= now, Silence.ends_at > now)
     elif active is False:
         query = query.where((Silence.starts_at > now) | (Silence.ends_at <= now))
-    if cursor is not None:
-        (last,) = decode_cursor(cursor, types=(str,))
-        try:
-            query = query.where(Silence.id > uuid.UUID(last))
-        except ValueError as exc:
-            raise bad_cursor() from exc
-    rows = list(await session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor([str(rows[-1].id)]) if more else None
+    return await keyset_page(session, query, [Silence.id], limit=limit, cursor=cursor)
 
 
 async def delete(session: AsyncSession, silence: Silence, *, expected_version: int) -> None:

@@ -9,25 +9,17 @@ from fastapi import Query
 
 from customer_api.audit import service
 from customer_api.audit.schemas import AuditEntryOut
+from customer_api.customers.pii import PII_SCOPE, masked
 from customer_api.deps import CustomersRead, SessionDep
-from guarantee_shared.identifiers import mask_id_number
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
 from guarantee_shared.web.http import CursorQuery, LimitQuery
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/audit", tags=["audit"])
 
-_PII_FIELDS = ("legal_representative_id_number",)
-
 
 def _masked(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
-    if snapshot is None:
-        return None
-    out = dict(snapshot)
-    for field in _PII_FIELDS:
-        if isinstance(out.get(field), str):
-            out[field] = mask_id_number(out[field])
-    return out
+    return None if snapshot is None else masked(snapshot)
 
 
 @router.get("", response_model=Page[AuditEntryOut], summary="Audit trail, newest first")
@@ -49,7 +41,7 @@ async def list_audit(
         cursor=cursor,
     )
     items = [AuditEntryOut.model_validate(row) for row in rows]
-    if not principal.has("pii:read"):
+    if not principal.has(PII_SCOPE):
         items = [
             item.model_copy(update={"before": _masked(item.before), "after": _masked(item.after)})
             for item in items

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.models import AuditEntry
-from guarantee_shared.db.engine import page_by_int_key
+from guarantee_shared.db.queries import keyset_page
 
 
 async def record(
@@ -55,6 +55,6 @@ async def list_entries(
         query = query.where(AuditEntry.entity_id == entity_id)
     if actor is not None:
         query = query.where(AuditEntry.actor == actor)
-    return await page_by_int_key(
-        session, query, AuditEntry.id, limit=limit, cursor=cursor, descending=True
+    return await keyset_page(
+        session, query, [AuditEntry.id], limit=limit, cursor=cursor, descending=True
     )

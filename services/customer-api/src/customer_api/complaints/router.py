@@ -18,7 +18,7 @@ from customer_api.complaints.schemas import (
 )
 from customer_api.deps import CustomersRead, CustomersWrite, IdempotencyDep, SessionDep, SettingsDep
 from customer_api.models import Complaint
-from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
 from guarantee_shared.web.http import (
     CursorQuery,
     LimitQuery,
@@ -53,12 +53,13 @@ async def create_complaint(
     settings: SettingsDep,
     idempotency: IdempotencyDep,
 ) -> Response:
-    if (replayed := await idempotency.replay(body)) is not None:
-        return replayed
-    complaint = await service.create(
-        session, body, actor=principal.sub, due_days=settings.complaint_due_days
-    )
-    return await idempotency.remember(_respond(complaint, status_code=201))
+    async def create() -> Response:
+        complaint = await service.create(
+            session, body, actor=principal.sub, due_days=settings.complaint_due_days
+        )
+        return _respond(complaint, status_code=201)
+
+    return await idempotency.run(body, create)
 
 
 @router.get("", response_model=Page[ComplaintOut], summary="List complaints, newest first")
@@ -72,17 +73,17 @@ async def list_complaints(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[ComplaintOut]:
-    rows, next_cursor = await service.list_complaints(
-        session,
-        customer_id=customer_id,
-        status=status,
-        severity=severity,
-        breached=breached,
-        limit=limit,
-        cursor=cursor,
-    )
-    return Page[ComplaintOut](
-        items=[ComplaintOut.model_validate(c) for c in rows], next_cursor=next_cursor
+    return page_of(
+        ComplaintOut,
+        await service.list_complaints(
+            session,
+            customer_id=customer_id,
+            status=status,
+            severity=severity,
+            breached=breached,
+            limit=limit,
+            cursor=cursor,
+        ),
     )
 
 
@@ -113,22 +114,22 @@ async def record_event(
     expected_version: OptionalIfMatchDep,
     idempotency: IdempotencyDep,
 ) -> Response:
-    if (replayed := await idempotency.replay(body)) is not None:
-        return replayed
-    event, complaint = await service.record_event(
-        session, complaint_id, body, actor=principal.sub, expected_version=expected_version
-    )
-    result = ComplaintEventResult(
-        event=ComplaintEventOut.model_validate(event),
-        complaint=ComplaintOut.model_validate(complaint),
-    )
-    response = json_response(
-        result,
-        status_code=201,
-        version=complaint.version,
-        location=f"/v1/complaints/{complaint.id}/events",
-    )
-    return await idempotency.remember(response)
+    async def create() -> Response:
+        event, complaint = await service.record_event(
+            session, complaint_id, body, actor=principal.sub, expected_version=expected_version
+        )
+        result = ComplaintEventResult(
+            event=ComplaintEventOut.model_validate(event),
+            complaint=ComplaintOut.model_validate(complaint),
+        )
+        return json_response(
+            result,
+            status_code=201,
+            version=complaint.version,
+            location=f"/v1/complaints/{complaint.id}/events",
+        )
+
+    return await idempotency.run(body, create)
 
 
 @router.get(
@@ -143,7 +144,7 @@ async def list_events(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[ComplaintEventOut]:
-    rows, next_cursor = await service.list_events(session, complaint_id, limit=limit, cursor=cursor)
-    return Page[ComplaintEventOut](
-        items=[ComplaintEventOut.model_validate(e) for e in rows], next_cursor=next_cursor
+    return page_of(
+        ComplaintEventOut,
+        await service.list_events(session, complaint_id, limit=limit, cursor=cursor),
     )

@@ -17,8 +17,8 @@ from pydantic import (
     field_validator,
 )
 
-from customer_api.contracts.schemas import NO_NUL, LongText
 from guarantee_shared.clock import utc_now
+from guarantee_shared.text import FreeText, Label, Note, OneLine
 
 
 class Severity(StrEnum):
@@ -42,14 +42,11 @@ class ComplaintEventType(StrEnum):
     close = "close"
 
 
-Text50 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50, pattern=NO_NUL)
-]
-Name100 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)
+Category = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), OneLine
 ]
 Description = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=NO_NUL)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), FreeText
 ]
 # Events that must say what was done; close and assign may carry a note but need none.
 NOTE_REQUIRED = frozenset({ComplaintEventType.respond, ComplaintEventType.resolve})
@@ -59,7 +56,7 @@ class ComplaintIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: uuid.UUID
-    category: Text50 = Field(description="Free classification, e.g. fee, service, process")
+    category: Category = Field(description="Free classification, e.g. fee, service, process")
     severity: Severity = Field(description="Sets due_at: high 2 days, medium 5, low 10 (default)")
     description: Description
 
@@ -93,8 +90,8 @@ class ComplaintEventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: ComplaintEventType
-    assignee: Name100 | None = Field(default=None, validate_default=True)
-    note: LongText | None = Field(default=None, validate_default=True)
+    assignee: Label | None = Field(default=None, validate_default=True)
+    note: Note | None = Field(default=None, validate_default=True)
 
     @field_validator("assignee")
     @classmethod

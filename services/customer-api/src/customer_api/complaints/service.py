@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.audit.service import record
@@ -26,13 +26,11 @@ from customer_api.complaints.schemas import (
     ComplaintStatus,
     Severity,
 )
-from customer_api.facts.service import ensure_customer
-from customer_api.models import Complaint, ComplaintEvent
+from customer_api.models import Complaint, ComplaintEvent, Customer
 from guarantee_shared.clock import utc_now
-from guarantee_shared.db.engine import page_by_int_key
-from guarantee_shared.errors import Conflict, NotFound
-from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
-from guarantee_shared.web.http import check_version
+from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
+from guarantee_shared.errors import Conflict
+from guarantee_shared.versions import check_version
 
 _S = ComplaintStatus
 # event -> {status before: status after}
@@ -60,7 +58,7 @@ def due_at(created_at: datetime, severity: Severity, *, due_days: Mapping[str, i
 async def create(
     session: AsyncSession, fields: ComplaintIn, *, actor: str, due_days: Mapping[str, int]
 ) -> Complaint:
-    await ensure_customer(session, customer_id=fields.customer_id)
+    await ensure_exists(session, Customer, fields.customer_id)
     now = utc_now()
     complaint = Complaint(
         id=uuid.uuid4(),
@@ -93,13 +91,7 @@ async def create(
 async def get(
     session: AsyncSession, complaint_id: uuid.UUID, *, for_update: bool = False
 ) -> Complaint:
-    query = select(Complaint).where(Complaint.id == complaint_id)
-    if for_update:
-        query = query.with_for_update()
-    complaint = await session.scalar(query)
-    if complaint is None:
-        raise NotFound(f"No complaint with id {complaint_id}")
-    return complaint
+    return await get_or_404(session, Complaint, complaint_id, for_update=for_update)
 
 
 async def record_event(
@@ -169,7 +161,7 @@ async def list_events(
     """The history oldest first, keyset on seq."""
     await get(session, complaint_id)
     query = select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint_id)
-    return await page_by_int_key(session, query, ComplaintEvent.seq, limit=limit, cursor=cursor)
+    return await keyset_page(session, query, [ComplaintEvent.seq], limit=limit, cursor=cursor)
 
 
 async def list_complaints(
@@ -193,20 +185,5 @@ async def list_complaints(
     if breached is not None:
         late = func.coalesce(Complaint.resolved_at, func.now()) > Complaint.due_at
         query = query.where(late if breached else ~late)
-    if cursor is not None:
-        raw_at, raw_id = decode_cursor(cursor, types=(str, str))
-        try:
-            last_at, last_id = datetime.fromisoformat(raw_at), uuid.UUID(raw_id)
-        except (ValueError, TypeError) as exc:
-            raise bad_cursor() from exc
-        if last_at.tzinfo is None:
-            raise bad_cursor()
-        bound = tuple_(last_at, last_id)
-        query = query.where(tuple_(Complaint.created_at, Complaint.id) < bound)
-    query = query.order_by(Complaint.created_at.desc(), Complaint.id.desc()).limit(limit + 1)
-    rows = (await session.scalars(query)).all()
-    next_cursor = None
-    if len(rows) > limit:
-        tail = rows[limit - 1]
-        next_cursor = encode_cursor([tail.created_at.isoformat(), str(tail.id)])
-    return rows[:limit], next_cursor
+    order = [Complaint.created_at, Complaint.id]
+    return await keyset_page(session, query, order, limit=limit, cursor=cursor, descending=True)

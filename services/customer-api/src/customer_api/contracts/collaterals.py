@@ -11,11 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.audit.service import record
-from customer_api.contracts import service as contracts
 from customer_api.contracts.schemas import CollateralIn, CollateralOut, ContractStatus
 from customer_api.models import Collateral, Contract
-from guarantee_shared.errors import Conflict, NotFound
-from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
+from guarantee_shared.errors import Conflict
 
 # Collateral for a contract that is finished can never secure anything again.
 _FINISHED = frozenset({ContractStatus.closed, ContractStatus.written_off})
@@ -35,11 +34,7 @@ async def add(
 ) -> Collateral:
     """Attach collateral; without a haircut the configured default for its kind applies."""
     # A share lock: a concurrent close cannot slip in between the status check and the insert.
-    contract = await session.scalar(
-        select(Contract).where(Contract.id == contract_id).with_for_update(read=True)
-    )
-    if contract is None:
-        raise NotFound(f"No contract with id {contract_id}")
+    contract = await get_or_404(session, Contract, contract_id, for_share=True)
     if contract.status in _FINISHED:
         raise Conflict(
             f"Contract {contract.id} is {contract.status}; collateral cannot be added to it",
@@ -74,34 +69,13 @@ async def add(
 async def get(
     session: AsyncSession, contract_id: uuid.UUID, collateral_id: uuid.UUID
 ) -> Collateral:
-    collateral = await session.scalar(
-        select(Collateral).where(
-            Collateral.id == collateral_id, Collateral.contract_id == contract_id
-        )
-    )
-    if collateral is None:
-        raise NotFound(f"No collateral {collateral_id} on contract {contract_id}")
-    return collateral
+    return await get_or_404(session, Collateral, collateral_id, contract_id=contract_id)
 
 
 async def list_collaterals(
     session: AsyncSession, contract_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> tuple[Sequence[Collateral], str | None]:
-    """Keyset on id, served by the (contract_id, id) index."""
-    await contracts.get(session, contract_id)
-    query = (
-        select(Collateral)
-        .where(Collateral.contract_id == contract_id)
-        .order_by(Collateral.id)
-        .limit(limit + 1)
-    )
-    if cursor is not None:
-        (raw_id,) = decode_cursor(cursor, types=(str,))
-        try:
-            last_id = uuid.UUID(raw_id)
-        except ValueError as exc:
-            raise bad_cursor() from exc
-        query = query.where(Collateral.id > last_id)
-    rows = (await session.scalars(query)).all()
-    next_cursor = encode_cursor([str(rows[limit - 1].id)]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    """Served by the (contract_id, id) index."""
+    await ensure_exists(session, Contract, contract_id)
+    query = select(Collateral).where(Collateral.contract_id == contract_id)
+    return await keyset_page(session, query, [Collateral.id], limit=limit, cursor=cursor)

@@ -11,7 +11,6 @@ from fastapi.responses import Response
 
 from customer_api.contracts import collaterals, service
 from customer_api.contracts.schemas import (
-    NO_NUL,
     CollateralIn,
     CollateralOut,
     ContractCreate,
@@ -24,7 +23,7 @@ from customer_api.contracts.schemas import (
 )
 from customer_api.deps import ContractsRead, ContractsWrite, IdempotencyDep, SessionDep, SettingsDep
 from customer_api.models import Collateral, Contract
-from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
 from guarantee_shared.web.http import (
     CursorQuery,
     LimitQuery,
@@ -76,10 +75,11 @@ async def create_contract(
     principal: ContractsWrite,
     idempotency: IdempotencyDep,
 ) -> Response:
-    if (replayed := await idempotency.replay(body)) is not None:
-        return replayed
-    contract = await service.create(session, body, actor=principal.sub)
-    return await idempotency.remember(_respond(contract, status_code=201))
+    async def create() -> Response:
+        contract = await service.create(session, body, actor=principal.sub)
+        return _respond(contract, status_code=201)
+
+    return await idempotency.run(body, create)
 
 
 @router.get("", response_model=Page[ContractOut], summary="List contracts")
@@ -89,25 +89,25 @@ async def list_contracts(
     customer_id: uuid.UUID | None = None,
     status: ContractStatus | None = None,
     product: Product | None = None,
-    lender: Annotated[str | None, Query(min_length=1, max_length=200, pattern=NO_NUL)] = None,
+    lender: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     maturing_before: Annotated[
         date | None, Query(description="Maturity date strictly before this day")
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[ContractOut]:
-    rows, next_cursor = await service.list_contracts(
-        session,
-        customer_id=customer_id,
-        status=status,
-        product=product,
-        lender=lender,
-        maturing_before=maturing_before,
-        limit=limit,
-        cursor=cursor,
-    )
-    return Page[ContractOut](
-        items=[ContractOut.model_validate(c) for c in rows], next_cursor=next_cursor
+    return page_of(
+        ContractOut,
+        await service.list_contracts(
+            session,
+            customer_id=customer_id,
+            status=status,
+            product=product,
+            lender=lender,
+            maturing_before=maturing_before,
+            limit=limit,
+            cursor=cursor,
+        ),
     )
 
 
@@ -137,21 +137,21 @@ async def record_event(
     idempotency: IdempotencyDep,
     expected_version: OptionalIfMatchDep,
 ) -> Response:
-    if (replayed := await idempotency.replay(body)) is not None:
-        return replayed
-    event, contract = await service.record_event(
-        session, contract_id, body, actor=principal.sub, expected_version=expected_version
-    )
-    result = EventResult(
-        event=EventOut.model_validate(event), contract=ContractOut.model_validate(contract)
-    )
-    response = json_response(
-        result,
-        status_code=201,
-        version=contract.version,
-        location=f"/v1/contracts/{contract.id}/events",
-    )
-    return await idempotency.remember(response)
+    async def create() -> Response:
+        event, contract = await service.record_event(
+            session, contract_id, body, actor=principal.sub, expected_version=expected_version
+        )
+        result = EventResult(
+            event=EventOut.model_validate(event), contract=ContractOut.model_validate(contract)
+        )
+        return json_response(
+            result,
+            status_code=201,
+            version=contract.version,
+            location=f"/v1/contracts/{contract.id}/events",
+        )
+
+    return await idempotency.run(body, create)
 
 
 @router.get(
@@ -164,8 +164,9 @@ async def list_events(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[EventOut]:
-    rows, next_cursor = await service.list_events(session, contract_id, limit=limit, cursor=cursor)
-    return Page[EventOut](items=[EventOut.model_validate(e) for e in rows], next_cursor=next_cursor)
+    return page_of(
+        EventOut, await service.list_events(session, contract_id, limit=limit, cursor=cursor)
+    )
 
 
 @router.post(
@@ -186,16 +187,17 @@ async def add_collateral(
     settings: SettingsDep,
     idempotency: IdempotencyDep,
 ) -> Response:
-    if (replayed := await idempotency.replay(body)) is not None:
-        return replayed
-    collateral = await collaterals.add(
-        session,
-        contract_id,
-        body,
-        actor=principal.sub,
-        default_haircuts=settings.collateral_haircuts,
-    )
-    return await idempotency.remember(_respond_collateral(collateral, status_code=201))
+    async def create() -> Response:
+        collateral = await collaterals.add(
+            session,
+            contract_id,
+            body,
+            actor=principal.sub,
+            default_haircuts=settings.collateral_haircuts,
+        )
+        return _respond_collateral(collateral, status_code=201)
+
+    return await idempotency.run(body, create)
 
 
 @router.get(
@@ -210,11 +212,9 @@ async def list_collaterals(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[CollateralOut]:
-    rows, next_cursor = await collaterals.list_collaterals(
-        session, contract_id, limit=limit, cursor=cursor
-    )
-    return Page[CollateralOut](
-        items=[CollateralOut.model_validate(c) for c in rows], next_cursor=next_cursor
+    return page_of(
+        CollateralOut,
+        await collaterals.list_collaterals(session, contract_id, limit=limit, cursor=cursor),
     )
 
 

@@ -13,13 +13,13 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    StringConstraints,
     ValidationInfo,
     WithJsonSchema,
     computed_field,
     field_validator,
 )
 
+from guarantee_shared.text import Code, Name, Note
 from guarantee_shared.types import Money, MoneyOut, UnitRatio
 
 
@@ -78,12 +78,6 @@ RatioOut = Annotated[
     PlainSerializer(float, return_type=float, when_used="json"),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1}),
 ]
-# PostgreSQL text cannot hold NUL characters; refuse them here rather than fail at the database.
-NO_NUL = r"^[^\x00]*$"
-Text200 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
-]
-LongText = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
 
 
 class ContractCreate(BaseModel):
@@ -92,16 +86,14 @@ class ContractCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: uuid.UUID
-    contract_no: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=NO_NUL)
-    ] = Field(description="Unique across all contracts")
-    lender: Text200
+    contract_no: Code = Field(description="Unique across all contracts")
+    lender: Name
     product: Product
     principal: PositiveMoney
     guarantee_ratio: GuaranteeRatio = Field(
         default=Decimal(1), description="Share of a loss the company bears, 0 < r <= 1"
     )
-    purpose: LongText | None = None
+    purpose: Note | None = None
     start_date: date
     maturity_date: date = Field(description="After start_date")
     fee_rate: UnitRatio | None = None
@@ -158,7 +150,7 @@ class EventIn(BaseModel):
     type: EventType
     amount: Money | None = Field(default=None, validate_default=True)
     occurred_on: date = Field(description="Not before the contract's last event")
-    note: LongText | None = None
+    note: Note | None = None
 
     @field_validator("amount")
     @classmethod
@@ -202,7 +194,7 @@ class CollateralIn(BaseModel):
         default=None, description="0-1; the configured default for the kind when omitted"
     )
     appraised_on: date | None = None
-    description: LongText | None = None
+    description: Note | None = None
 
 
 class CollateralOut(BaseModel):
@@ -225,7 +217,6 @@ class CollateralOut(BaseModel):
 
 __all__ = [
     "AMOUNT_EVENTS",
-    "NO_NUL",
     "CollateralIn",
     "CollateralKind",
     "CollateralOut",

@@ -22,10 +22,9 @@ from customer_api.contracts.schemas import (
     Product,
 )
 from customer_api.models import Contract, ContractEvent, Customer
-from guarantee_shared.db.engine import page_by_int_key
-from guarantee_shared.errors import Conflict, NotFound
-from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
-from guarantee_shared.web.http import check_version
+from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
+from guarantee_shared.errors import Conflict
+from guarantee_shared.versions import check_version
 
 
 def snapshot(contract: Contract) -> dict[str, Any]:
@@ -36,13 +35,7 @@ def snapshot(contract: Contract) -> dict[str, Any]:
 async def get(
     session: AsyncSession, contract_id: uuid.UUID, *, for_update: bool = False
 ) -> Contract:
-    query = select(Contract).where(Contract.id == contract_id)
-    if for_update:
-        query = query.with_for_update()
-    contract = await session.scalar(query)
-    if contract is None:
-        raise NotFound(f"No contract with id {contract_id}")
-    return contract
+    return await get_or_404(session, Contract, contract_id, for_update=for_update)
 
 
 async def _existing_id(session: AsyncSession, contract_no: str) -> uuid.UUID | None:
@@ -59,11 +52,7 @@ def _duplicate(contract_no: str, existing: uuid.UUID | None) -> Conflict:
 async def create(session: AsyncSession, fields: ContractCreate, *, actor: str) -> Contract:
     # FOR SHARE holds off a concurrent deactivation (which locks the customer FOR UPDATE and
     # counts open contracts) until this contract is committed and counted.
-    customer = await session.scalar(
-        select(Customer).where(Customer.id == fields.customer_id).with_for_update(read=True)
-    )
-    if customer is None:
-        raise NotFound(f"No customer with id {fields.customer_id}")
+    customer = await get_or_404(session, Customer, fields.customer_id, for_share=True)
     if customer.status != "active":
         raise Conflict(
             f"Customer {customer.id} is {customer.status}; contracts are opened only for active "
@@ -201,9 +190,9 @@ async def list_events(
     session: AsyncSession, contract_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> tuple[Sequence[ContractEvent], str | None]:
     """The ledger oldest first, keyset on seq (served by the (contract_id, seq) unique index)."""
-    await get(session, contract_id)
+    await ensure_exists(session, Contract, contract_id)
     query = select(ContractEvent).where(ContractEvent.contract_id == contract_id)
-    return await page_by_int_key(session, query, ContractEvent.seq, limit=limit, cursor=cursor)
+    return await keyset_page(session, query, [ContractEvent.seq], limit=limit, cursor=cursor)
 
 
 async def list_contracts(
@@ -230,13 +219,4 @@ async def list_contracts(
         query = query.where(Contract.lender == lender)
     if maturing_before is not None:
         query = query.where(Contract.maturity_date < maturing_before)
-    if cursor is not None:
-        (raw_id,) = decode_cursor(cursor, types=(str,))
-        try:
-            last_id = uuid.UUID(raw_id)
-        except ValueError as exc:
-            raise bad_cursor() from exc
-        query = query.where(Contract.id > last_id)
-    rows = (await session.scalars(query.order_by(Contract.id).limit(limit + 1))).all()
-    next_cursor = encode_cursor([str(rows[limit - 1].id)]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return await keyset_page(session, query, [Contract.id], limit=limit, cursor=cursor)

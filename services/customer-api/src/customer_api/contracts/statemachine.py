@@ -4,7 +4,7 @@ Every rule that decides whether an event may be recorded lives here, so the serv
 the locked row, calls :func:`apply` and stores what it returns. A refused event raises
 :class:`Conflict` (409) naming the contract's status or the bound the amount broke.
 
-Choices the design kit leaves open (ours):
+Choices the contract leaves open (ours):
 - A repayment while overdue pays the arrears first: ``overdue_amount`` drops by the repayment,
   floored at 0, so it never exceeds the balance. The status stays ``overdue`` until a ``cure``
   event says the arrears are settled, so the ledger records who declared it.

@@ -10,6 +10,7 @@ from fastapi import Body, Path, Query
 from fastapi.responses import Response
 
 from customer_api.customers import service
+from customer_api.customers.pii import PII_FIELDS, PII_SCOPE, masked
 from customer_api.customers.schemas import (
     CustomerClass,
     CustomerFields,
@@ -21,7 +22,6 @@ from customer_api.customers.schemas import (
 )
 from customer_api.deps import CustomersRead, CustomersWrite, IdempotencyDep, SessionDep, SettingsDep
 from customer_api.models import Customer
-from guarantee_shared.identifiers import mask_id_number
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
 from guarantee_shared.web.auth import Principal
 from guarantee_shared.web.http import CursorQuery, IfMatchDep, LimitQuery, json_response
@@ -29,6 +29,8 @@ from guarantee_shared.web.patch import apply_patch
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/customers", tags=["customers"])
+# How a created customer is stored under its Idempotency-Key: whole, masked per caller on reading.
+FULL_VIEW = Principal(sub="idempotency-store", scopes=frozenset({PII_SCOPE}))
 
 _MERGE_PATCH_DOC: dict[str, Any] = {
     "requestBody": {
@@ -44,11 +46,11 @@ _MERGE_PATCH_DOC: dict[str, Any] = {
 
 
 def present(customer: Customer, principal: Principal) -> CustomerOut:
-    """The customer as this caller may see it: ID numbers masked without pii:read."""
+    """The customer as this caller may see it: personal identifiers masked without pii:read."""
     out = CustomerOut.model_validate(customer)
-    if out.legal_representative_id_number and not principal.has("pii:read"):
-        out.legal_representative_id_number = mask_id_number(out.legal_representative_id_number)
-    return out
+    if principal.has(PII_SCOPE):
+        return out
+    return out.model_copy(update=masked(out.model_dump(include=set(PII_FIELDS))))
 
 
 def _respond(customer: Customer, principal: Principal, *, status_code: int = 200) -> Response:
@@ -75,12 +77,15 @@ async def create_customer(
     settings: SettingsDep,
     idempotency: IdempotencyDep,
 ) -> Response:
-    if (replayed := await idempotency.replay(body)) is not None:
-        return replayed
-    customer = await service.create(
-        session, body, actor=principal.sub, allowlist=settings.uscc_allowlist
-    )
-    return await idempotency.remember(_respond(customer, principal, status_code=201))
+    async def create() -> Response:
+        customer = await service.create(
+            session, body, actor=principal.sub, allowlist=settings.uscc_allowlist
+        )
+        # The key keeps the whole record; every answer, replays too, is masked for its caller.
+        return _respond(customer, FULL_VIEW, status_code=201)
+
+    view = None if principal.has(PII_SCOPE) else masked
+    return await idempotency.run(body, create, view=view)
 
 
 @router.get("", response_model=Page[CustomerOut], summary="List customers")
@@ -147,7 +152,7 @@ async def patch_customer(
     expected_version: IfMatchDep,
 ) -> Response:
     customer = await service.get(session, customer_id, for_update=True)
-    fields = apply_patch(CustomerFields, service.client_fields(customer), patch)
+    fields = apply_patch(CustomerFields, CustomerOut.model_validate(customer), patch)
     customer = await service.update(
         session,
         customer,

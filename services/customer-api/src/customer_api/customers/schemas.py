@@ -25,6 +25,7 @@ from guarantee_shared.identifiers import (
 
 # The rating vocabulary is the engine's: one definition for both sides of the boundary.
 from guarantee_shared.schemas.rating import CustomerClass, RiskTier, SizeClass
+from guarantee_shared.text import Label, Name, Note, OneLine
 from guarantee_shared.types import Money, MoneyOut
 
 
@@ -63,19 +64,17 @@ def _industry(value: str) -> str:
 CreditCode = Annotated[str, BeforeValidator(_normalised), AfterValidator(_uscc_shape)]
 IdNumber = Annotated[str, BeforeValidator(_normalised), AfterValidator(_id_number)]
 IndustryCode = Annotated[str, BeforeValidator(_normalised), AfterValidator(_industry)]
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
 class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Text100 | None = None
+    name: Label | None = None
     phone: Annotated[str, StringConstraints(pattern=r"^[0-9+\-() ]{5,30}$")] | None = None
     email: (
         Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=200)] | None
     ) = None
-    address: Annotated[str, StringConstraints(max_length=500)] | None = None
+    address: Annotated[str, StringConstraints(max_length=500), OneLine] | None = None
 
 
 class CustomerFields(BaseModel):
@@ -83,9 +82,9 @@ class CustomerFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Text200
+    name: Name
     credit_code: CreditCode = Field(description="统一社会信用代码, GB 32100-2015 check verified")
-    legal_representative: Text100 | None = None
+    legal_representative: Label | None = None
     legal_representative_id_number: IdNumber | None = Field(
         default=None, description="GB 11643; masked in responses without the pii:read scope"
     )
@@ -94,13 +93,13 @@ class CustomerFields(BaseModel):
     industry_code: IndustryCode | None = Field(
         default=None, description="GB/T 4754-2017: section letter, optionally 2-4 digits"
     )
-    main_business: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    main_business: Note | None = None
     employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     region_code: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] | None = Field(
         default=None, description="GB/T 2260 six-digit region code"
     )
     cooperation_since: date | None = None
-    related_group: Text200 | None = None
+    related_group: Name | None = None
     contact: Contact | None = None
     status: CustomerStatus = CustomerStatus.active
 

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from customer_api.audit.service import record
 from customer_api.customers.schemas import CustomerFields, CustomerOut, CustomerSort
 from customer_api.models import Contract, Customer
+from guarantee_shared.db.queries import SortKey, get_or_404, keyset_page
 from guarantee_shared.errors import Conflict, InvalidInput, NotFound
 from guarantee_shared.identifiers import normalise, uscc_problem
-from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
-from guarantee_shared.web.http import check_version
+from guarantee_shared.versions import check_version
 
 FINISHED_CONTRACT_STATUSES = ("closed", "written_off")
 
@@ -49,13 +50,7 @@ def _apply(customer: Customer, fields: CustomerFields) -> None:
 async def get(
     session: AsyncSession, customer_id: uuid.UUID, *, for_update: bool = False
 ) -> Customer:
-    query = select(Customer).where(Customer.id == customer_id)
-    if for_update:
-        query = query.with_for_update()
-    customer = await session.scalar(query)
-    if customer is None:
-        raise NotFound(f"No customer with id {customer_id}")
-    return customer
+    return await get_or_404(session, Customer, customer_id, for_update=for_update)
 
 
 async def get_by_credit_code(session: AsyncSession, credit_code: str) -> Customer:
@@ -138,12 +133,6 @@ async def create_checked(
     return created
 
 
-def client_fields(customer: Customer) -> dict[str, Any]:
-    """The current client-written fields, as a merge patch sees them."""
-    data = snapshot(customer)
-    return {k: v for k, v in data.items() if k in CustomerFields.model_fields and v is not None}
-
-
 async def update(
     session: AsyncSession,
     customer: Customer,
@@ -222,25 +211,22 @@ async def deactivate(
     return customer
 
 
-def _sort_key(sort: CustomerSort) -> tuple[ColumnElement[Any], bool]:
-    """(expression, descending)."""
+# Unrated customers sort as -1 (the expression the index ix_customers_score_key_id is on),
+# so a score page is an index range scan and its keyset never compares with NULL.
+_SCORE_KEY = SortKey(
+    expression=func.coalesce(Customer.score, -1),
+    value=lambda c: c.score if c.score is not None else Decimal(-1),
+    type=Decimal,
+)
+
+
+def _order(sort: CustomerSort) -> tuple[list[InstrumentedAttribute[Any] | SortKey], bool]:
+    """(keys, descending); the id last makes every order total."""
     if sort in (CustomerSort.score, CustomerSort.score_desc):
-        # Unrated customers sort as -1 so the keyset never compares with NULL.
-        return func.coalesce(Customer.score, -1), sort is CustomerSort.score_desc
+        return [_SCORE_KEY, Customer.id], sort is CustomerSort.score_desc
     if sort is CustomerSort.name:
-        return Customer.name.expression, False
-    return Customer.created_at.expression, sort is CustomerSort.created_at_desc
-
-
-def _cursor_value(sort: CustomerSort, raw: str) -> Any:
-    try:
-        if sort in (CustomerSort.score, CustomerSort.score_desc):
-            return Decimal(raw)
-        if sort in (CustomerSort.created_at, CustomerSort.created_at_desc):
-            return datetime.fromisoformat(raw)
-    except (InvalidOperation, ValueError) as exc:
-        raise bad_cursor() from exc
-    return raw
+        return [Customer.name, Customer.id], False
+    return [Customer.created_at, Customer.id], sort is CustomerSort.created_at_desc
 
 
 async def list_customers(
@@ -257,7 +243,6 @@ async def list_customers(
     limit: int,
     cursor: str | None,
 ) -> tuple[Sequence[Customer], str | None]:
-    key, descending = _sort_key(sort)
     query = select(Customer)
     for column, value in (
         (Customer.customer_class, customer_class),
@@ -269,33 +254,13 @@ async def list_customers(
         if value is not None:
             query = query.where(column == value)
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
-            Customer.name.ilike(pattern) | Customer.credit_code.ilike(normalise(pattern))
+            Customer.name.icontains(q, autoescape=True)
+            | Customer.credit_code.icontains(normalise(q), autoescape=True)
         )
     if review_due_before is not None:
         query = query.where(Customer.next_review_due < review_due_before)
-    if cursor is not None:
-        raw_key, raw_id = decode_cursor(cursor, types=(str, str))
-        try:
-            last_id = uuid.UUID(raw_id)
-        except (ValueError, TypeError) as exc:
-            raise bad_cursor() from exc
-        last = tuple_(key, Customer.id)
-        bound = tuple_(_cursor_value(sort, raw_key), last_id)
-        query = query.where(last < bound if descending else last > bound)
-    order = (key.desc(), Customer.id.desc()) if descending else (key.asc(), Customer.id.asc())
-    rows = (await session.scalars(query.order_by(*order).limit(limit + 1))).all()
-    next_cursor = None
-    if len(rows) > limit:
-        tail = rows[limit - 1]
-        next_cursor = encode_cursor([_key_of(tail, sort), str(tail.id)])
-    return rows[:limit], next_cursor
-
-
-def _key_of(customer: Customer, sort: CustomerSort) -> str:
-    if sort in (CustomerSort.score, CustomerSort.score_desc):
-        return str(customer.score if customer.score is not None else -1)
-    if sort is CustomerSort.name:
-        return customer.name
-    return customer.created_at.isoformat()
+    keys, descending = _order(sort)
+    return await keyset_page(
+        session, query, keys, limit=limit, cursor=cursor, descending=descending
+    )

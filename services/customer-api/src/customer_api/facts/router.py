@@ -19,7 +19,7 @@ from customer_api.facts.schemas import (
     StatementOut,
 )
 from customer_api.models import CreditEvent, FinancialStatement
-from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
 from guarantee_shared.web.http import CursorQuery, IfMatchDep, LimitQuery, json_response
 from guarantee_shared.web.patch import apply_patch
 from guarantee_shared.web.routing import api_router
@@ -84,12 +84,13 @@ async def create_statement(
     principal: CustomersWrite,
     idempotency: IdempotencyDep,
 ) -> Response:
-    if (replayed := await idempotency.replay(body)) is not None:
-        return replayed
-    statement = await service.create_statement(
-        session, customer_id=customer_id, fields=body, actor=principal.sub
-    )
-    return await idempotency.remember(_statement_response(statement, status_code=201))
+    async def create() -> Response:
+        statement = await service.create_statement(
+            session, customer_id=customer_id, fields=body, actor=principal.sub
+        )
+        return _statement_response(statement, status_code=201)
+
+    return await idempotency.run(body, create)
 
 
 @router.get(
@@ -106,11 +107,11 @@ async def list_statements(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[StatementOut]:
-    rows, next_cursor = await service.list_statements(
-        session, customer_id=customer_id, period_type=period_type, limit=limit, cursor=cursor
-    )
-    return Page[StatementOut](
-        items=[StatementOut.model_validate(row) for row in rows], next_cursor=next_cursor
+    return page_of(
+        StatementOut,
+        await service.list_statements(
+            session, customer_id=customer_id, period_type=period_type, limit=limit, cursor=cursor
+        ),
     )
 
 
@@ -144,12 +145,13 @@ async def create_event(
     principal: CustomersWrite,
     idempotency: IdempotencyDep,
 ) -> Response:
-    if (replayed := await idempotency.replay(body)) is not None:
-        return replayed
-    event = await service.create_event(
-        session, customer_id=customer_id, fields=body, actor=principal.sub
-    )
-    return await idempotency.remember(_event_response(event, status_code=201))
+    async def create() -> Response:
+        event = await service.create_event(
+            session, customer_id=customer_id, fields=body, actor=principal.sub
+        )
+        return _event_response(event, status_code=201)
+
+    return await idempotency.run(body, create)
 
 
 @router.get(
@@ -166,11 +168,11 @@ async def list_events(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[CreditEventOut]:
-    rows, next_cursor = await service.list_events(
-        session, customer_id=customer_id, kind=kind, limit=limit, cursor=cursor
-    )
-    return Page[CreditEventOut](
-        items=[CreditEventOut.model_validate(row) for row in rows], next_cursor=next_cursor
+    return page_of(
+        CreditEventOut,
+        await service.list_events(
+            session, customer_id=customer_id, kind=kind, limit=limit, cursor=cursor
+        ),
     )
 
 
@@ -206,7 +208,7 @@ async def patch_event(
     event = await service.get_event(
         session, customer_id=customer_id, event_id=event_id, for_update=True
     )
-    fields = apply_patch(CreditEventFields, service.event_client_fields(event), patch)
+    fields = apply_patch(CreditEventFields, CreditEventOut.model_validate(event), patch)
     event = await service.update_event(
         session, event=event, fields=fields, actor=principal.sub, expected_version=expected_version
     )

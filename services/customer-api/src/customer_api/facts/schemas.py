@@ -17,7 +17,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
     ValidationInfo,
     field_validator,
 )
@@ -32,6 +31,7 @@ from guarantee_shared.schemas.rating import (
     CreditEventSource,
     PeriodType,
 )
+from guarantee_shared.text import Label, LongNote
 from guarantee_shared.types import Money, MoneyOut, SignedMoney
 
 # CONTRACT.md: assets - liabilities - equity may be off by at most 1% of assets (rounding,
@@ -160,11 +160,8 @@ class CreditEventFields(BaseModel):
         description="external_rating: AAA…C, +/- on AA to B; tax_credit_grade: A, B, M, C or D; "
         "absent for every other kind",
     )
-    agency: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-        | None
-    ) = None
-    detail: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    agency: Label | None = None
+    detail: LongNote | None = None
     resolved_on: PastDate | None = Field(
         default=None, description="When an adverse record was cleared; not before occurred_on"
     )

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,28 +25,9 @@ from customer_api.facts.schemas import (
     StatementOut,
 )
 from customer_api.models import CreditEvent, Customer, FinancialStatement
-from guarantee_shared.errors import Conflict, NotFound
-from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
-from guarantee_shared.web.http import check_version
-
-
-async def ensure_customer(session: AsyncSession, *, customer_id: uuid.UUID) -> None:
-    """404 unless the customer exists (inactive customers keep their history and take more)."""
-    if await session.scalar(select(Customer.id).where(Customer.id == customer_id)) is None:
-        raise NotFound(f"No customer with id {customer_id}")
-
-
-def _decode_keyset(cursor: str) -> tuple[date, uuid.UUID]:
-    raw_day, raw_id = decode_cursor(cursor, types=(str, str))
-    try:
-        return date.fromisoformat(raw_day), uuid.UUID(raw_id)
-    except (ValueError, TypeError) as exc:
-        raise bad_cursor() from exc
-
-
-def _next_cursor(day: date, row_id: uuid.UUID) -> str:
-    return encode_cursor([day.isoformat(), str(row_id)])
-
+from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
+from guarantee_shared.errors import Conflict
+from guarantee_shared.versions import check_version
 
 # Financial statements ------------------------------------------------------------------------
 
@@ -78,7 +59,7 @@ def _duplicate_period(fields: StatementFields, existing: uuid.UUID | None) -> Co
 async def create_statement(
     session: AsyncSession, *, customer_id: uuid.UUID, fields: StatementFields, actor: str
 ) -> FinancialStatement:
-    await ensure_customer(session, customer_id=customer_id)
+    await ensure_exists(session, Customer, customer_id)
     existing = await _statement_for_period(
         session,
         customer_id=customer_id,
@@ -147,14 +128,7 @@ async def create_statements_checked(
 async def get_statement(
     session: AsyncSession, *, customer_id: uuid.UUID, statement_id: uuid.UUID
 ) -> FinancialStatement:
-    statement = await session.scalar(
-        select(FinancialStatement).where(
-            FinancialStatement.id == statement_id, FinancialStatement.customer_id == customer_id
-        )
-    )
-    if statement is None:
-        raise NotFound(f"No financial statement {statement_id} for customer {customer_id}")
-    return statement
+    return await get_or_404(session, FinancialStatement, statement_id, customer_id=customer_id)
 
 
 async def list_statements(
@@ -166,24 +140,14 @@ async def list_statements(
     cursor: str | None,
 ) -> tuple[Sequence[FinancialStatement], str | None]:
     """Newest ``period_end`` first; ties (an annual and a quarterly) in a stable id order."""
-    await ensure_customer(session, customer_id=customer_id)
+    await ensure_exists(session, Customer, customer_id)
     query: Select[FinancialStatement] = select(FinancialStatement).where(
         FinancialStatement.customer_id == customer_id
     )
     if period_type is not None:
         query = query.where(FinancialStatement.period_type == period_type.value)
-    if cursor is not None:
-        last_day, last_id = _decode_keyset(cursor)
-        query = query.where(
-            tuple_(FinancialStatement.period_end, FinancialStatement.id) < tuple_(last_day, last_id)
-        )
-    query = query.order_by(FinancialStatement.period_end.desc(), FinancialStatement.id.desc())
-    rows = (await session.scalars(query.limit(limit + 1))).all()
-    next_cursor = None
-    if len(rows) > limit:
-        tail = rows[limit - 1]
-        next_cursor = _next_cursor(tail.period_end, tail.id)
-    return rows[:limit], next_cursor
+    order = [FinancialStatement.period_end, FinancialStatement.id]
+    return await keyset_page(session, query, order, limit=limit, cursor=cursor, descending=True)
 
 
 # Credit events -------------------------------------------------------------------------------
@@ -191,12 +155,6 @@ async def list_statements(
 
 def event_snapshot(event: CreditEvent) -> dict[str, Any]:
     return CreditEventOut.model_validate(event).model_dump(mode="json")
-
-
-def event_client_fields(event: CreditEvent) -> dict[str, Any]:
-    """The current client-written fields, as a merge patch sees them."""
-    data = event_snapshot(event)
-    return {k: v for k, v in data.items() if k in CreditEventFields.model_fields and v is not None}
 
 
 def _apply_event(event: CreditEvent, fields: CreditEventFields) -> None:
@@ -207,7 +165,7 @@ def _apply_event(event: CreditEvent, fields: CreditEventFields) -> None:
 async def create_event(
     session: AsyncSession, *, customer_id: uuid.UUID, fields: CreditEventFields, actor: str
 ) -> CreditEvent:
-    await ensure_customer(session, customer_id=customer_id)
+    await ensure_exists(session, Customer, customer_id)
     event = CreditEvent(id=uuid.uuid4(), customer_id=customer_id, version=1)
     _apply_event(event, fields)
     session.add(event)
@@ -232,15 +190,9 @@ async def get_event(
     event_id: uuid.UUID,
     for_update: bool = False,
 ) -> CreditEvent:
-    query = select(CreditEvent).where(
-        CreditEvent.id == event_id, CreditEvent.customer_id == customer_id
+    return await get_or_404(
+        session, CreditEvent, event_id, customer_id=customer_id, for_update=for_update
     )
-    if for_update:
-        query = query.with_for_update()
-    event = await session.scalar(query)
-    if event is None:
-        raise NotFound(f"No credit event {event_id} for customer {customer_id}")
-    return event
 
 
 async def update_event(
@@ -278,19 +230,9 @@ async def list_events(
     cursor: str | None,
 ) -> tuple[Sequence[CreditEvent], str | None]:
     """Newest ``occurred_on`` first, keyset on (occurred_on, id)."""
-    await ensure_customer(session, customer_id=customer_id)
+    await ensure_exists(session, Customer, customer_id)
     query: Select[CreditEvent] = select(CreditEvent).where(CreditEvent.customer_id == customer_id)
     if kind is not None:
         query = query.where(CreditEvent.kind == kind.value)
-    if cursor is not None:
-        last_day, last_id = _decode_keyset(cursor)
-        query = query.where(
-            tuple_(CreditEvent.occurred_on, CreditEvent.id) < tuple_(last_day, last_id)
-        )
-    query = query.order_by(CreditEvent.occurred_on.desc(), CreditEvent.id.desc())
-    rows = (await session.scalars(query.limit(limit + 1))).all()
-    next_cursor = None
-    if len(rows) > limit:
-        tail = rows[limit - 1]
-        next_cursor = _next_cursor(tail.occurred_on, tail.id)
-    return rows[:limit], next_cursor
+    order = [CreditEvent.occurred_on, CreditEvent.id]
+    return await keyset_page(session, query, order, limit=limit, cursor=cursor, descending=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import File, Form, Query, UploadFile
+from fastapi import BackgroundTasks, Query, Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData, UploadFile
 
 from customer_api.deps import (
     ContractsWrite,
@@ -27,7 +28,7 @@ from customer_api.imports.schemas import (
 )
 from customer_api.imports.template import csv_template, xlsx_template
 from guarantee_shared.errors import InvalidInput
-from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
 from guarantee_shared.web.http import CursorQuery, LimitQuery, json_response
 from guarantee_shared.web.routing import api_router
 
@@ -59,6 +60,46 @@ answer is 202 with the job, to follow at `Location`.
 """
 
 
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The CSV or XLSX file",
+                        },
+                        "kind": {
+                            "type": "string",
+                            "enum": [k.value for k in ImportKind],
+                            "description": "CSV only: the records the file holds",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _form_fields(form: FormData) -> tuple[UploadFile, ImportKind | None]:
+    file, kind = form.get("file"), form.get("kind")
+    if not isinstance(file, UploadFile):
+        raise InvalidInput("a file is required (multipart field `file`)", loc=["body", "file"])
+    if kind is None:
+        return file, None
+    try:
+        return file, ImportKind(str(kind))
+    except ValueError as exc:
+        choices = ", ".join(k.value for k in ImportKind)
+        raise InvalidInput(f"kind must be one of {choices}", loc=["body", "kind"]) from exc
+
+
 @router.post(
     "",
     status_code=202,
@@ -66,37 +107,40 @@ answer is 202 with the job, to follow at `Location`.
     summary="Import a CSV or XLSX ledger file as a job",
     description=_UPLOAD_DOC,
     responses={413: {"description": "The file exceeds the configured size"}},
+    openapi_extra=_UPLOAD_BODY,
 )
 async def create_import(
+    request: Request,
     session: SessionDep,
     principal: CustomersWrite,
     _: ContractsWrite,
     runner: ImportRunnerDep,
     idempotency: IdempotencyDep,
-    file: Annotated[UploadFile, File(description="The CSV or XLSX file")],
-    kind: Annotated[
-        ImportKind | None, Form(description="CSV only: the records the file holds")
-    ] = None,
+    background: BackgroundTasks,
     dry_run: Annotated[bool, Query(description="Validate and report; keep nothing")] = False,
 ) -> Response:
-    upload = await service.receive(file, kind=kind)
-    try:
-        request = ImportRequest(
-            filename=upload.filename, sha256=upload.sha256, dry_run=dry_run, kind=upload.kind
-        )
-        if (replayed := await idempotency.replay(request)) is not None:
-            return replayed
+    # The form is read only here: after the dependencies checked the caller's token and
+    # scopes (a declared File parameter would be read before them), within the body limit
+    # the middleware enforces for this path.
+    async with request.form(max_files=1, max_fields=1) as form:
+        file, kind = _form_fields(form)
+        upload = await service.receive(file, filename=file.filename or "upload", kind=kind)
+    request_key = ImportRequest(
+        filename=upload.filename, sha256=upload.sha256, dry_run=dry_run, kind=upload.kind
+    )
+
+    async def create() -> Response:
         job = await service.create_job(session, upload, dry_run=dry_run, actor=principal.sub)
-    finally:
-        upload.discard()
-    response = await idempotency.remember(
-        json_response(
+        # After the response, so after the request's transaction committed the job.
+        background.add_task(runner.wake)
+        return json_response(
             ImportOut.model_validate(job), status_code=202, location=f"/v1/imports/{job.id}"
         )
-    )
-    await session.commit()  # the worker must see the job before it is woken
-    runner.wake()
-    return response
+
+    try:
+        return await idempotency.run(request_key, create)
+    finally:
+        upload.discard()
 
 
 @router.get(
@@ -157,9 +201,7 @@ async def list_rows(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[ImportRowOut]:
-    rows, next_cursor = await service.list_rows(
-        session, import_id, outcome=outcome, limit=limit, cursor=cursor
-    )
-    return Page[ImportRowOut](
-        items=[ImportRowOut.model_validate(r) for r in rows], next_cursor=next_cursor
+    return page_of(
+        ImportRowOut,
+        await service.list_rows(session, import_id, outcome=outcome, limit=limit, cursor=cursor),
     )

@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from anyio import to_thread
-from fastapi import UploadFile
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,10 +26,16 @@ from customer_api.imports.reader import ImportFileError, LedgerFile, detect_form
 from customer_api.imports.schemas import RowOutcome
 from customer_api.models import ImportChunk, ImportJob, ImportRow
 from guarantee_shared.clock import utc_now
-from guarantee_shared.db.engine import page_by_int_key
-from guarantee_shared.errors import Conflict, InvalidInput, NotFound
+from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
+from guarantee_shared.errors import Conflict, InvalidInput
 
 CHUNK_BYTES = 1024 * 1024
+
+
+class Readable(Protocol):
+    """An uploaded file as the web layer hands it over (Starlette's ``UploadFile`` is one)."""
+
+    async def read(self, size: int = -1) -> bytes: ...
 
 
 @dataclass
@@ -61,12 +67,12 @@ def _inspect(upload: Upload) -> list[ImportKind]:
         return [plan.kind for plan in f.plans]
 
 
-async def receive(file: UploadFile, *, kind: ImportKind | None) -> Upload:
+async def receive(file: Readable, *, filename: str, kind: ImportKind | None) -> Upload:
     """Spool the upload to a temporary file, hash it, and check its format and headers."""
     handle, name = tempfile.mkstemp(prefix="import-")
     digest = hashlib.sha256()
     size = 0
-    upload = Upload(path=Path(name), filename=file.filename or "upload", sha256="", size=0)
+    upload = Upload(path=Path(name), filename=filename, sha256="", size=0)
     try:
         with os.fdopen(handle, "wb") as out:
             while chunk := await file.read(CHUNK_BYTES):
@@ -122,18 +128,13 @@ async def create_job(
 
 
 async def get_job(session: AsyncSession, job_id: uuid.UUID) -> ImportJob:
-    job = await session.get(ImportJob, job_id)
-    if job is None:
-        raise NotFound(f"No import with id {job_id}")
-    return job
+    return await get_or_404(session, ImportJob, job_id)
 
 
 async def cancel(session: AsyncSession, job_id: uuid.UUID) -> ImportJob:
     """Stop a queued or running import; batches already committed stay (re-importing the file
     later completes it, as updates are by key)."""
-    job = await session.get(ImportJob, job_id, with_for_update=True)
-    if job is None:
-        raise NotFound(f"No import with id {job_id}")
+    job = await get_or_404(session, ImportJob, job_id, for_update=True)
     if job.status not in ("queued", "running"):
         raise Conflict(f"The import is {job.status}; only a queued or running one can be cancelled")
     job.status = "cancelled"
@@ -153,8 +154,8 @@ async def list_rows(
     cursor: str | None,
 ) -> tuple[Sequence[ImportRow], str | None]:
     """Row outcomes in file order, keyset on the row record's id."""
-    await get_job(session, job_id)
+    await ensure_exists(session, ImportJob, job_id)
     query = select(ImportRow).where(ImportRow.job_id == job_id)
     if outcome is not None:
         query = query.where(ImportRow.outcome == outcome.value)
-    return await page_by_int_key(session, query, ImportRow.id, limit=limit, cursor=cursor)
+    return await keyset_page(session, query, [ImportRow.id], limit=limit, cursor=cursor)

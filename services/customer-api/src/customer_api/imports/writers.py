@@ -32,13 +32,14 @@ from customer_api.contracts import collaterals
 from customer_api.contracts import service as contracts
 from customer_api.contracts.schemas import CollateralIn, ContractCreate, EventIn, EventType
 from customer_api.customers import service as customers
-from customer_api.customers.schemas import CustomerFields
+from customer_api.customers.schemas import CustomerFields, CustomerOut
 from customer_api.facts import service as facts
 from customer_api.facts.schemas import PeriodType, StatementFields
 from customer_api.imports.columns import ImportKind
 from customer_api.models import Collateral, Contract, Customer, FinancialStatement
 from guarantee_shared.errors import DomainError
 from guarantee_shared.identifiers import normalise
+from guarantee_shared.patch import client_fields
 from guarantee_shared.types import Money
 
 M = TypeVar("M", bound=BaseModel)
@@ -155,7 +156,7 @@ async def customer_row(session: AsyncSession, cells: Cells, ctx: RowContext) -> 
         fields = _validate(CustomerFields, {**data, "contact": contact or None}, _contact_loc)
         created = await customers.create(session, fields, actor=ctx.actor, allowlist=ctx.allowlist)
         return RowResult("created", created.credit_code, created.id)
-    current = customers.client_fields(existing)
+    current = client_fields(CustomerFields, CustomerOut.model_validate(existing))
     merged = {**current, **data}
     if contact:
         merged["contact"] = {**(current.get("contact") or {}), **contact}

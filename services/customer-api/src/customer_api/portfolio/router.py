@@ -56,7 +56,7 @@ keyset-paginated; `since` keeps signals observed on or after that date, `kind` (
 keeps those kinds.
 
 * `contract_overdue` — a contract in status `overdue`; value = days since `overdue_since`
-  (today, UTC), observed at `overdue_since`.
+  (today in China, UTC+8), observed at `overdue_since`.
 * `adverse_event` — an unresolved credit event of kind `loan_overdue`, `default`, `tax_arrears`,
   `abnormal_operation`, `litigation`, `dishonest_executee` or `administrative_penalty`, or the
   customer's latest `tax_credit_grade` when C or D, or latest `external_rating` when in the C
@@ -107,7 +107,11 @@ async def get_indicators(
     period: Period = Period.YTD,
     as_of: Annotated[
         date | None,
-        Query(ge=_EARLIEST, le=_LATEST, description="End of the flow window; default today (UTC)"),
+        Query(
+            ge=_EARLIEST,
+            le=_LATEST,
+            description="End of the flow window; default today (China, UTC+8)",
+        ),
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,

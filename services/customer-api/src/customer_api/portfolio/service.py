@@ -8,7 +8,7 @@ Read-only: nothing here writes.
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.portfolio import queries
-from guarantee_shared.clock import business_today
+from guarantee_shared.clock import business_today, trailing_year_start
 from guarantee_shared.errors import InvalidInput
 from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
 from guarantee_shared.schemas.portfolio import (
@@ -61,9 +61,7 @@ def period_start(period: Period, as_of: date) -> date | None:
     if period is Period.YTD:
         return date(as_of.year, 1, 1)
     if period is Period.TTM:
-        # A year back lands on Feb 28 from Feb 29; the window then starts on Mar 1.
-        day = min(as_of.day, 28) if as_of.month == 2 else as_of.day
-        return as_of.replace(year=as_of.year - 1, day=day) + timedelta(days=1)
+        return trailing_year_start(as_of)
     return None
 
 
@@ -75,19 +73,13 @@ async def _customer_page(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[uuid.UUID], str | None]:
-    after: uuid.UUID | None = None
-    if cursor is not None:
-        (raw,) = decode_cursor(cursor, types=(str,))
-        try:
-            after = uuid.UUID(raw)
-        except (ValueError, TypeError) as exc:
-            raise bad_cursor() from exc
+    after = decode_cursor(cursor, types=[uuid.UUID])[0] if cursor is not None else None
     result = await session.execute(
         queries.CUSTOMER_PAGE,
         {"after": after, "as_of": as_of, "window_start": window_start, "limit": limit + 1},
     )
     ids = list(result.scalars())
-    next_cursor = encode_cursor([str(ids[limit - 1])]) if len(ids) > limit else None
+    next_cursor = encode_cursor([ids[limit - 1]]) if len(ids) > limit else None
     return ids[:limit], next_cursor
 
 
@@ -130,16 +122,17 @@ async def indicators(
 
 
 def _signal_after(cursor: str) -> dict[str, Any]:
-    observed, customer, kind, source = decode_cursor(cursor, types=(str, str, str, str))
-    try:
-        return {
-            "after_observed": date.fromisoformat(observed),
-            "after_customer": uuid.UUID(customer),
-            "after_kind": SignalKind(kind).value,
-            "after_source": uuid.UUID(source),
-        }
-    except (ValueError, TypeError) as exc:
-        raise bad_cursor() from exc
+    observed, customer, kind, source = decode_cursor(
+        cursor, types=[date, uuid.UUID, str, uuid.UUID]
+    )
+    if kind not in {k.value for k in SignalKind}:
+        raise bad_cursor()
+    return {
+        "after_observed": observed,
+        "after_customer": customer,
+        "after_kind": kind,
+        "after_source": source,
+    }
 
 
 def _signal(row: RowMapping) -> Signal:
@@ -191,8 +184,9 @@ async def signals(
     next_cursor = None
     if len(rows) > limit:
         tail = items[-1]
-        key = [tail.observed_at.isoformat(), str(tail.customer_id), tail.kind, str(tail.source_id)]
-        next_cursor = encode_cursor(key)
+        next_cursor = encode_cursor(
+            [tail.observed_at, tail.customer_id, tail.kind.value, tail.source_id]
+        )
     return SignalPage(items=items, next_cursor=next_cursor)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from customer_api.models import Collateral, Contract, ContractEvent, Customer
 from customer_api.models import CreditEvent as CreditEventRow
 from customer_api.models import FinancialStatement as StatementRow
+from guarantee_shared.clock import add_months
 from guarantee_shared.schemas.rating import (
     CreditEvent,
     CreditEventKind,
@@ -35,14 +36,6 @@ MAX_STATEMENTS = 3
 MAX_CREDIT_EVENTS = 1000
 # Ending events of an overdue episode: cured, paid by us, or repaid in full.
 _EPISODE_ENDS = ("cure", "compensation")
-
-
-def months_before(day: date, months: int) -> date:
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30,
-            31, 31, 30, 31, 30, 31][month - 1]  # fmt: skip
-    return date(year, month, min(day.day, last))
 
 
 def pick_statements(rows: Sequence[StatementRow]) -> list[StatementRow]:
@@ -86,7 +79,7 @@ class _History:
 def _replay_ledger(
     history: _History, contract_id: uuid.UUID, events: Sequence[ContractEvent], as_of: date
 ) -> None:
-    window_start = months_before(as_of, 24)
+    window_start = add_months(as_of, -24)
     open_since: date | None = None
     for event in events:
         if event.occurred_on > as_of:

@@ -21,7 +21,8 @@ from customer_api.ratings.service import apply_result
 from customer_api.worker import PolledWorker
 from guarantee_shared.clients.rating_engine import RatingEngineClient, RatingEngineRejected
 from guarantee_shared.clock import business_today, utc_now
-from guarantee_shared.errors import NotFound, PeerUnavailable
+from guarantee_shared.db.queries import get_or_404
+from guarantee_shared.errors import PeerUnavailable
 from guarantee_shared.logging import get_logger
 from guarantee_shared.schemas.rating import RatingBatchError, RatingResult
 
@@ -65,10 +66,7 @@ async def start_rerun(
 
 
 async def get_job(session: AsyncSession, job_id: uuid.UUID) -> Job:
-    job = await session.get(Job, job_id)
-    if job is None:
-        raise NotFound(f"No job with id {job_id}")
-    return job
+    return await get_or_404(session, Job, job_id)
 
 
 class JobRunner(PolledWorker):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Body, Path, Request
+from fastapi import BackgroundTasks, Body, Path, Request
 from fastapi.responses import Response
 
 from customer_api.deps import (
@@ -20,7 +20,7 @@ from customer_api.deps import (
 )
 from customer_api.ratings import jobs, service
 from customer_api.ratings.schemas import JobOut, PartnerRating, RatingOut, RerunRequest
-from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
 from guarantee_shared.web.http import CursorQuery, LimitQuery, json_response
 from guarantee_shared.web.routing import api_router
 
@@ -45,24 +45,24 @@ async def rate_customer(
     body: Annotated[RerunRequest | None, Body()] = None,
 ) -> Response:
     body = body or RerunRequest()
-    if (replayed := await idempotency.replay(body)) is not None:
-        return replayed
-    rating = await service.rate_customer(
-        session,
-        customer_id,
-        client=client,
-        guarantor_net_assets=settings.guarantor_net_assets,
-        actor=principal.sub,
-        request_id=request.state.request_id,
-        model_version=body.model_version,
-    )
-    return await idempotency.remember(
-        json_response(
+
+    async def create() -> Response:
+        rating = await service.rate_customer(
+            session,
+            customer_id,
+            client=client,
+            guarantor_net_assets=settings.guarantor_net_assets,
+            actor=principal.sub,
+            request_id=request.state.request_id,
+            model_version=body.model_version,
+        )
+        return json_response(
             RatingOut.model_validate(rating),
             status_code=201,
             location=f"/v1/customers/{customer_id}/ratings/{rating.id}",
         )
-    )
+
+    return await idempotency.run(body, create)
 
 
 @router.get(
@@ -77,9 +77,8 @@ async def list_ratings(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[RatingOut]:
-    rows, next_cursor = await service.history(session, customer_id, limit=limit, cursor=cursor)
-    return Page[RatingOut](
-        items=[RatingOut.model_validate(r) for r in rows], next_cursor=next_cursor
+    return page_of(
+        RatingOut, await service.history(session, customer_id, limit=limit, cursor=cursor)
     )
 
 
@@ -104,13 +103,14 @@ async def rerun(
     session: SessionDep,
     principal: CustomersWrite,
     runner: JobRunnerDep,
+    background: BackgroundTasks,
     body: Annotated[RerunRequest | None, Body()] = None,
 ) -> Response:
     job, _created = await jobs.start_rerun(
         session, actor=principal.sub, model_version=(body or RerunRequest()).model_version
     )
-    await session.commit()  # the worker must see the job before it is woken
-    runner.wake()
+    # After the response, so after the request's transaction committed the job.
+    background.add_task(runner.wake)
     return json_response(JobOut.model_validate(job), status_code=202, location=f"/v1/jobs/{job.id}")
 
 

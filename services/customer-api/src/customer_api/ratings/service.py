@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.audit.service import record
@@ -18,9 +18,9 @@ from customer_api.ratings.assemble import build_requests
 from customer_api.ratings.schemas import PartnerRating
 from guarantee_shared.clients.rating_engine import RatingEngineClient
 from guarantee_shared.clock import business_date, business_today, utc_now
+from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
 from guarantee_shared.errors import NotFound
 from guarantee_shared.identifiers import normalise
-from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
 from guarantee_shared.schemas.rating import RatingRequest, RatingResult
 
 
@@ -112,26 +112,11 @@ async def rate_customer(
 async def history(
     session: AsyncSession, customer_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> tuple[Sequence[Rating], str | None]:
-    """Newest first, keyset on (rated_at, id)."""
-    await customers.get(session, customer_id)
+    """Newest first."""
+    await ensure_exists(session, Customer, customer_id)
     query = select(Rating).where(Rating.customer_id == customer_id)
-    if cursor is not None:
-        raw_at, raw_id = decode_cursor(cursor, types=(str, str))
-        try:
-            bound = tuple_(datetime.fromisoformat(raw_at), uuid.UUID(raw_id))
-        except ValueError as exc:
-            raise bad_cursor() from exc
-        query = query.where(tuple_(Rating.rated_at, Rating.id) < bound)
-    rows = (
-        await session.scalars(
-            query.order_by(Rating.rated_at.desc(), Rating.id.desc()).limit(limit + 1)
-        )
-    ).all()
-    next_cursor = None
-    if len(rows) > limit:
-        tail = rows[limit - 1]
-        next_cursor = encode_cursor([tail.rated_at.isoformat(), str(tail.id)])
-    return rows[:limit], next_cursor
+    order = [Rating.rated_at, Rating.id]
+    return await keyset_page(session, query, order, limit=limit, cursor=cursor, descending=True)
 
 
 async def partner_view(session: AsyncSession, credit_code: str) -> PartnerRating:
@@ -161,7 +146,4 @@ async def partner_view(session: AsyncSession, credit_code: str) -> PartnerRating
 
 
 async def get_rating(session: AsyncSession, customer_id: uuid.UUID, rating_id: uuid.UUID) -> Rating:
-    rating = await session.get(Rating, rating_id)
-    if rating is None or rating.customer_id != customer_id:
-        raise NotFound(f"No rating {rating_id} for customer {customer_id}")
-    return rating
+    return await get_or_404(session, Rating, rating_id, customer_id=customer_id)

@@ -28,7 +28,7 @@ from customer_api.reports.schemas import (
     WarningEffectiveness,
 )
 from guarantee_shared.clients.alerting import AlertingClient, AlertRecord
-from guarantee_shared.clock import CHINA_TZ, utc_now
+from guarantee_shared.clock import CHINA_TZ, add_months, trailing_year_start, utc_now
 from guarantee_shared.errors import PeerUnavailable
 from guarantee_shared.logging import get_logger
 
@@ -45,22 +45,8 @@ def _share(part: int, whole: int) -> Decimal | None:
     return Decimal(part) / Decimal(whole) if whole else None
 
 
-def months_back(day: date, months: int) -> date:
-    """``day`` moved back by whole months, clamped to the month's last day."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    return date(year, month, min(day.day, (following - timedelta(days=1)).day))
-
-
-def window_start(as_of: date) -> date:
-    """First day of the 12 months ending on ``as_of``: the window of period=ttm."""
-    return months_back(as_of, 12) + timedelta(days=1)
-
-
 async def data_completeness(session: AsyncSession, *, as_of: date) -> DataCompleteness:
-    params = {"as_of": as_of, "statement_from": months_back(as_of, STATEMENT_MONTHS)}
+    params = {"as_of": as_of, "statement_from": add_months(as_of, -STATEMENT_MONTHS)}
     row = (await session.execute(queries.COMPLETENESS, params)).mappings().one()
     customers: int = row["customers"]
 
@@ -78,7 +64,7 @@ async def data_completeness(session: AsyncSession, *, as_of: date) -> DataComple
 
 
 async def grading_accuracy(session: AsyncSession, *, as_of: date) -> GradingAccuracy:
-    cohort_date = window_start(as_of) - timedelta(days=1)
+    cohort_date = trailing_year_start(as_of) - timedelta(days=1)
     rows = {
         row["risk_tier"]: row
         for row in (
@@ -150,7 +136,7 @@ def _alert_days(alerts: list[AlertRecord]) -> dict[uuid.UUID, list[date]]:
 async def warning_effectiveness(
     session: AsyncSession, *, as_of: date, alerts: list[AlertRecord] | str
 ) -> WarningEffectiveness:
-    start = window_start(as_of)
+    start = trailing_year_start(as_of)
     params = {
         "window_start": start,
         "as_of": as_of,
@@ -202,7 +188,7 @@ def _quarter_start(day: date) -> date:
 
 
 async def satisfaction(session: AsyncSession, *, as_of: date) -> Satisfaction:
-    starts = [months_back(_quarter_start(as_of), 3 * n) for n in reversed(range(QUARTERS))]
+    starts = [add_months(_quarter_start(as_of), -3 * n) for n in reversed(range(QUARTERS))]
     params = {"first_quarter": starts[0], "as_of": as_of}
     found = {
         row["quarter_start"]: row
@@ -250,7 +236,7 @@ def _sla(severity: str, row: dict[str, int] | None) -> SeveritySla:
 
 async def complaint_sla(session: AsyncSession, *, as_of: date) -> ComplaintSla:
     at = report_moment(as_of)
-    start = datetime.combine(window_start(as_of), time(0), CHINA_TZ)
+    start = datetime.combine(trailing_year_start(as_of), time(0), CHINA_TZ)
     rows = {
         row["severity"]: dict(row)
         for row in (

@@ -10,7 +10,7 @@ from customer_api.deps import CustomersRead, CustomersWrite, IdempotencyDep, Ses
 from customer_api.models import Survey, Verification
 from customer_api.reviews import service
 from customer_api.reviews.schemas import SurveyIn, SurveyOut, VerificationIn, VerificationOut
-from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
 from guarantee_shared.web.http import CursorQuery, LimitQuery, json_response
 from guarantee_shared.web.routing import api_router
 
@@ -63,16 +63,17 @@ async def create_verification(
     settings: SettingsDep,
     idempotency: IdempotencyDep,
 ) -> Response:
-    if (replayed := await idempotency.replay(body)) is not None:
-        return replayed
-    row = await service.create_verification(
-        session,
-        customer_id=customer_id,
-        fields=body,
-        actor=principal.sub,
-        intervals=settings.review_interval_days,
-    )
-    return await idempotency.remember(_verification_response(row, status_code=201))
+    async def create() -> Response:
+        row = await service.create_verification(
+            session,
+            customer_id=customer_id,
+            fields=body,
+            actor=principal.sub,
+            intervals=settings.review_interval_days,
+        )
+        return _verification_response(row, status_code=201)
+
+    return await idempotency.run(body, create)
 
 
 @router.get(
@@ -88,11 +89,11 @@ async def list_verifications(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[VerificationOut]:
-    rows, next_cursor = await service.list_verifications(
-        session, customer_id=customer_id, limit=limit, cursor=cursor
-    )
-    return Page[VerificationOut](
-        items=[VerificationOut.model_validate(r) for r in rows], next_cursor=next_cursor
+    return page_of(
+        VerificationOut,
+        await service.list_verifications(
+            session, customer_id=customer_id, limit=limit, cursor=cursor
+        ),
     )
 
 
@@ -126,12 +127,13 @@ async def create_survey(
     principal: CustomersWrite,
     idempotency: IdempotencyDep,
 ) -> Response:
-    if (replayed := await idempotency.replay(body)) is not None:
-        return replayed
-    row = await service.create_survey(
-        session, customer_id=customer_id, fields=body, actor=principal.sub
-    )
-    return await idempotency.remember(_survey_response(row, status_code=201))
+    async def create() -> Response:
+        row = await service.create_survey(
+            session, customer_id=customer_id, fields=body, actor=principal.sub
+        )
+        return _survey_response(row, status_code=201)
+
+    return await idempotency.run(body, create)
 
 
 @router.get(
@@ -147,11 +149,9 @@ async def list_surveys(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[SurveyOut]:
-    rows, next_cursor = await service.list_surveys(
-        session, customer_id=customer_id, limit=limit, cursor=cursor
-    )
-    return Page[SurveyOut](
-        items=[SurveyOut.model_validate(r) for r in rows], next_cursor=next_cursor
+    return page_of(
+        SurveyOut,
+        await service.list_surveys(session, customer_id=customer_id, limit=limit, cursor=cursor),
     )
 
 

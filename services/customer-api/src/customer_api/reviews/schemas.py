@@ -7,10 +7,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-from customer_api.contracts.schemas import NO_NUL, LongText
 from customer_api.facts.schemas import PastDate
+from guarantee_shared.text import Label, Note
 
 
 class Outcome(StrEnum):
@@ -29,21 +29,16 @@ class Channel(StrEnum):
     other = "other"
 
 
-Name100 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)
-]
-
-
 class VerificationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     verified_on: PastDate = Field(description="The day the facts were checked; not in the future")
-    verified_by: Name100 = Field(description="Who checked them")
+    verified_by: Label = Field(description="Who checked them")
     outcome: Outcome = Field(
         description="confirmed: facts hold; corrected: facts were fixed; unreachable: the "
         "customer could not be reached (the next review is then due after the shortest interval)"
     )
-    note: LongText | None = None
+    note: Note | None = None
 
 
 class VerificationOut(BaseModel):
@@ -70,7 +65,7 @@ class SurveyIn(BaseModel):
         description="Satisfaction, 1 (very dissatisfied) to 5 (very satisfied)"
     )
     channel: Channel
-    comment: LongText | None = None
+    comment: Note | None = None
 
 
 class SurveyOut(BaseModel):

@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.audit.service import record
 from customer_api.customers import service as customers
-from customer_api.facts.service import ensure_customer
 from customer_api.models import Customer, Rating, Survey, Verification
 from customer_api.reviews.schemas import (
     Outcome,
@@ -22,14 +21,11 @@ from customer_api.reviews.schemas import (
     VerificationOut,
 )
 from guarantee_shared.clock import CHINA_TZ, business_today, utc_now
-from guarantee_shared.errors import NotFound
-from guarantee_shared.pagination import bad_cursor, decode_cursor, encode_cursor
+from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
 
 # Customers not rated yet are reviewed on the medium tier's schedule (ours): often enough to
 # catch a risky one early, without treating every new customer as high risk.
 UNRATED_TIER = "medium"
-
-Row = TypeVar("Row", Verification, Survey)
 
 
 async def review_interval(
@@ -133,7 +129,7 @@ async def create_verification(
 async def create_survey(
     session: AsyncSession, *, customer_id: uuid.UUID, fields: SurveyIn, actor: str
 ) -> Survey:
-    await ensure_customer(session, customer_id=customer_id)
+    await ensure_exists(session, Customer, customer_id)
     survey = Survey(
         id=uuid.uuid4(),
         customer_id=customer_id,
@@ -162,66 +158,30 @@ async def create_survey(
 async def get_verification(
     session: AsyncSession, *, customer_id: uuid.UUID, verification_id: uuid.UUID
 ) -> Verification:
-    row = await session.scalar(
-        select(Verification).where(
-            Verification.id == verification_id, Verification.customer_id == customer_id
-        )
-    )
-    if row is None:
-        raise NotFound(f"No verification {verification_id} for customer {customer_id}")
-    return row
+    return await get_or_404(session, Verification, verification_id, customer_id=customer_id)
 
 
 async def get_survey(
     session: AsyncSession, *, customer_id: uuid.UUID, survey_id: uuid.UUID
 ) -> Survey:
-    row = await session.scalar(
-        select(Survey).where(Survey.id == survey_id, Survey.customer_id == customer_id)
-    )
-    if row is None:
-        raise NotFound(f"No survey {survey_id} for customer {customer_id}")
-    return row
-
-
-async def _page(
-    session: AsyncSession,
-    query: Select[Row],
-    day: Any,
-    row_id: Any,
-    *,
-    limit: int,
-    cursor: str | None,
-) -> tuple[Sequence[Row], str | None]:
-    """Newest day first, keyset on (day, id)."""
-    if cursor is not None:
-        raw_day, raw_id = decode_cursor(cursor, types=(str, str))
-        try:
-            bound = tuple_(date.fromisoformat(raw_day), uuid.UUID(raw_id))
-        except (ValueError, TypeError) as exc:
-            raise bad_cursor() from exc
-        query = query.where(tuple_(day, row_id) < bound)
-    rows = (await session.scalars(query.order_by(day.desc(), row_id.desc()).limit(limit + 1))).all()
-    next_cursor = None
-    if len(rows) > limit:
-        tail = rows[limit - 1]
-        tail_day = tail.verified_on if isinstance(tail, Verification) else tail.surveyed_on
-        next_cursor = encode_cursor([tail_day.isoformat(), str(tail.id)])
-    return rows[:limit], next_cursor
+    return await get_or_404(session, Survey, survey_id, customer_id=customer_id)
 
 
 async def list_verifications(
     session: AsyncSession, *, customer_id: uuid.UUID, limit: int, cursor: str | None
 ) -> tuple[Sequence[Verification], str | None]:
-    await ensure_customer(session, customer_id=customer_id)
+    """Newest first."""
+    await ensure_exists(session, Customer, customer_id)
     query = select(Verification).where(Verification.customer_id == customer_id)
-    return await _page(
-        session, query, Verification.verified_on, Verification.id, limit=limit, cursor=cursor
-    )
+    order = [Verification.verified_on, Verification.id]
+    return await keyset_page(session, query, order, limit=limit, cursor=cursor, descending=True)
 
 
 async def list_surveys(
     session: AsyncSession, *, customer_id: uuid.UUID, limit: int, cursor: str | None
 ) -> tuple[Sequence[Survey], str | None]:
-    await ensure_customer(session, customer_id=customer_id)
+    """Newest first."""
+    await ensure_exists(session, Customer, customer_id)
     query = select(Survey).where(Survey.customer_id == customer_id)
-    return await _page(session, query, Survey.surveyed_on, Survey.id, limit=limit, cursor=cursor)
+    order = [Survey.surveyed_on, Survey.id]
+    return await keyset_page(session, query, order, limit=limit, cursor=cursor, descending=True)
