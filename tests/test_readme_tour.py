@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -167,7 +168,8 @@ def build_script(blocks: list[Block], ports: dict[int, int], workdir: Path) -> S
             path, output = workdir / f"stream-{index}.sh", workdir / f"stream-{index}.out"
             path.write_text(f"set -euo pipefail\n{code}\n", encoding="utf-8")
             streams.append((block, output))
-            run = f"timeout {STREAM_SECONDS} bash {path} > {output}"
+            script, out = shlex.quote(str(path)), shlex.quote(str(output))
+            run = f"timeout {STREAM_SECONDS} bash {script} > {out}"
             add(f"status=0; {run} || status=$?", block.line)
             add(
                 f'[ "$status" -eq 124 ] || {{ echo "readme-tour: the stream at README.md line '
