@@ -129,3 +129,15 @@ for module in (guarantee_shared, rating_engine):
     assert "site-packages" in (module.__file__ or ""), module.__file__
 print("ok")
 """
+
+
+def test_the_image_installs_the_closure_read_here() -> None:
+    dockerfile = (ROOT / "deploy" / "docker" / "Dockerfile").read_text()
+    installs = re.findall(r"\buv sync ([^\n]+)", dockerfile)
+    assert len(installs) == 2  # third-party layer, then the workspace packages
+    for options in installs:
+        assert '--package "${SERVICE}"' in options, options
+        assert "--no-dev" in options, options
+        assert "--frozen" in options, options
+    # customer-api's image carries the CJK font its Chinese report needs.
+    assert re.search(r'SERVICE}" = "customer-api".*?fonts-noto-cjk', dockerfile, re.S)
