@@ -25,13 +25,14 @@ from tests.support.database import ROOT, under_ci
 # share nothing with the rest of the suite.
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("no-postgres-namespace")]
 
-# Tests that reach PostgreSQL both through a service app and through pg_admin_url directly.
+# customer-api's audit tests: a migrated database per worker, the app in-process, a raw
+# asyncpg connection; small, and every part of the database set-up.
 SUBSET = ("tests/customer_api/test_audit.py",)
 ONE_DATABASE_TEST = "tests/customer_api/test_audit.py::test_audit_needs_customers_read"
 # What must not leak from this run into the inner one: the server it uses, CI, the runtime
 # directory (unset, so that the embedded server's import meets the warning it once failed
-# on), and this worker's xdist identity.
-NOT_INHERITED = ("CI", "TEST_DATABASE_URL", "DATABASE_URL", "XDG_RUNTIME_DIR", "PYTEST_ADDOPTS")
+# on); and, by prefix below, this worker's xdist identity and pytest options (PYTEST_*).
+NOT_INHERITED = ("CI", "TEST_DATABASE_URL", "DATABASE_URL", "XDG_RUNTIME_DIR")
 
 
 def _namespace() -> list[str]:
