@@ -1,15 +1,20 @@
 # Every target honours the variables of ARCHITECTURE.md (DATABASE_URL, ports, AUTH_*, ...).
 # With no DATABASE_URL an embedded PostgreSQL (pgserver) runs with its data under .data/.
 SHELL := /bin/bash
-# uv from PATH, else as a module of the machine's Python (installed on first use by `sync`).
+# uv from PATH, else as a module of the machine's Python (installed on first use by `bootstrap`).
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_WORKERS ?= auto
 
-.PHONY: sync run run-customer-api run-rating-engine run-alerting migrate test lint format bench
+.PHONY: bootstrap sync run run-customer-api run-rating-engine run-alerting migrate test lint format bench
 
-sync:
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv \
+# uv on a bare machine (.ci/run uses this too): a user install with the machine's pip; where the
+# distribution's Python refuses that (PEP 668: Debian, Ubuntu), the same install with consent.
+# The first attempt's refusal is expected there, so only the second attempt's errors show.
+bootstrap:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv 2>/dev/null \
 		|| python3 -m pip install --quiet --user --break-system-packages uv
+
+sync: bootstrap
 	@$(UV) sync --all-packages --frozen --quiet
 
 run: sync

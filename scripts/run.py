@@ -24,7 +24,6 @@ import signal
 import subprocess
 import sys
 import time
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,10 +102,7 @@ class Database:
 
             self.started_here = not (self.data_dir / "pg" / "postmaster.pid").exists()
             say(f"no DATABASE_URL: embedded PostgreSQL with its data in {self.data_dir}")
-            with warnings.catch_warnings():
-                # pgserver asks platformdirs for a runtime dir it does not need for this.
-                warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-                env.export("DATABASE_URL", embedded_url(self.data_dir))
+            env.export("DATABASE_URL", embedded_url(self.data_dir))
         env.export("DATA_DIR", str(self.data_dir))
 
     def close(self, *, keep: bool) -> None:

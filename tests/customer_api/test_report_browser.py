@@ -1,13 +1,16 @@
 """The HTML review report in a real browser: Debian's headless Chromium renders the page the
-API serves and the charts must be there, drawn with real sizes, and the screenshot not blank.
+API serves and the charts must be there, drawn with real sizes, and the screenshot not blank;
+and every Chinese character of the page must be drawn with a real glyph, not as the empty box
+of a machine without a CJK font.
 
-Skipped where no Chromium is installed, except under CI=true, where .ci/run installs it and a
-missing browser is a failure.
+Skipped where no Chromium (or no CJK font) is installed, except under CI=true, where .ci/run
+installs both and a missing one is a failure.
 """
 
 from __future__ import annotations
 
-import os
+import html
+import json
 import re
 import shutil
 import struct
@@ -15,6 +18,7 @@ import subprocess
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -24,6 +28,9 @@ from fastapi import FastAPI
 from customer_api import deps
 from guarantee_shared.clients.alerting import AlertingClient
 from tests.customer_api.report_book import AS_OF, build
+from tests.support.browser import chromium as find_chromium
+from tests.support.browser import run_chromium
+from tests.support.database import under_ci
 
 CHARTS = (
     "class-tier", "size", "industry", "tier-overdue-rate", "concentration", "completeness",
@@ -31,22 +38,9 @@ CHARTS = (
 )  # fmt: skip
 
 
-def _chromium() -> str:
-    for candidate in (
-        "/usr/bin/chromium",
-        shutil.which("chromium"),
-        shutil.which("chromium-browser"),
-    ):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    if os.environ.get("CI") == "true":
-        pytest.fail("CI=true but no chromium is installed (.ci/run installs Debian's chromium)")
-    pytest.skip("no chromium on this machine (apt-get install chromium to run this test)")
-
-
 @pytest.fixture
 def chromium() -> str:
-    return _chromium()
+    return find_chromium()
 
 
 @pytest.fixture(autouse=True)
@@ -62,16 +56,6 @@ def alerting_down(app: FastAPI) -> Iterator[None]:
     app.dependency_overrides[deps.alerting_client] = client
     yield
     app.dependency_overrides.pop(deps.alerting_client, None)
-
-
-def _run(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [
-        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars",
-        f"--user-data-dir={profile}", *args,
-    ]  # fmt: skip
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
 
 def _png_pixels(data: bytes) -> tuple[int, int, set[bytes]]:
@@ -107,7 +91,7 @@ async def test_chromium_renders_the_report_with_its_charts(
     page = tmp_path / "review.html"
     page.write_text(response.text, encoding="utf-8")
 
-    dumped = _run(chromium, tmp_path / "profile-dom", "--dump-dom", page.as_uri())
+    dumped = run_chromium(chromium, tmp_path / "profile-dom", "--dump-dom", page.as_uri())
     assert dumped.returncode == 0, dumped.stderr[-2000:]
     dom = dumped.stdout
     assert '<html lang="zh-CN">' in dom
@@ -124,7 +108,7 @@ async def test_chromium_renders_the_report_with_its_charts(
     assert "无数据" not in dom  # the crafted book feeds every chart
 
     shot = tmp_path / "review.png"
-    taken = _run(chromium, tmp_path / "profile-shot", f"--screenshot={shot}",
+    taken = run_chromium(chromium, tmp_path / "profile-shot", f"--screenshot={shot}",
                  "--window-size=1200,2400", page.as_uri())  # fmt: skip
     assert taken.returncode == 0, taken.stderr[-2000:]
     data = shot.read_bytes()
@@ -132,3 +116,111 @@ async def test_chromium_renders_the_report_with_its_charts(
     assert (width, height) == (1200, 2400)
     assert len(data) > 20_000, "the screenshot is (nearly) blank"
     assert len(colours) > 10, "the screenshot is (nearly) blank"
+
+
+# Injected into a copy of the report: every CJK character of the page is drawn on a canvas in
+# the font its element is set in, and compared with what that font stack draws for U+10FFFD, a
+# private-use code point no font has a glyph for. A character drawn the same way (the .notdef
+# box), or not at all, has no glyph on this machine: exactly what a reader would see as boxes.
+GLYPH_CHECK = """<script>(() => {
+  const cjk = /[\\u2e80-\\u9fff\\uf900-\\ufaff\\uff00-\\uffef]/u;
+  const fonts = new Map();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const style = getComputedStyle(node.parentElement);
+    const font = `${style.fontStyle} ${style.fontWeight} 32px ${style.fontFamily}`;
+    for (const ch of node.data) if (cjk.test(ch) && !fonts.has(ch)) fonts.set(ch, font);
+  }
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = 48;
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  const draw = (text, font) => {
+    ctx.clearRect(0, 0, 48, 48);
+    ctx.font = font;
+    ctx.textBaseline = "top";
+    ctx.fillStyle = "#000";
+    ctx.fillText(text, 4, 4);
+    return ctx.getImageData(0, 0, 48, 48).data.join(",");
+  };
+  const blank = draw("", "32px sans-serif");
+  const notdef = new Map();
+  const missing = [];
+  for (const [ch, font] of fonts) {
+    if (!notdef.has(font)) notdef.set(font, draw("\\u{10FFFD}", font));
+    const drawn = draw(ch, font);
+    if (drawn === blank || drawn === notdef.get(font)) missing.push(ch);
+  }
+  const out = document.createElement("pre");
+  out.id = "glyph-check";
+  const checked = [...fonts.keys()].join("");
+  out.textContent = JSON.stringify({ checked, missing: missing.join("") });
+  document.body.appendChild(out);
+})();</script>"""
+
+
+def _glyph_check(chromium: str, page: Path, profile: Path, **env: str) -> dict[str, Any]:
+    """The characters checked and those drawn without a glyph, as Chromium reports them."""
+    dumped = run_chromium(chromium, profile, "--dump-dom", page.as_uri(), env=env)
+    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    found = re.search(r'<pre id="glyph-check">(.*?)</pre>', dumped.stdout, re.S)
+    assert found is not None, "the glyph check did not run"
+    result: dict[str, Any] = json.loads(html.unescape(found.group(1)))
+    return result
+
+
+def _fontconfig_without_cjk(root: Path) -> Path:
+    """A fontconfig setup with this machine's fonts minus those that draw 中: a machine with
+    Latin fonts only, as a bare server or CI image is."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        if under_ci():
+            pytest.fail("CI=true but fc-list is missing (.ci/run installs fontconfig)")
+        pytest.skip("no fc-list (apt-get install fontconfig)")
+
+    def files(*pattern: str) -> set[str]:
+        listed = subprocess.run(
+            [fc_list, *pattern, "--format", "%{file}\\n"],
+            capture_output=True, text=True, check=True, timeout=60,
+        )  # fmt: skip
+        return set(listed.stdout.split())
+
+    fonts = root / "fonts"
+    fonts.mkdir()
+    for number, font in enumerate(sorted(files() - files(":charset=4e2d"))):
+        (fonts / f"{number}-{Path(font).name}").symlink_to(font)
+    config = root / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">'
+        f"<fontconfig><dir>{fonts}</dir><cachedir>{root / 'cache'}</cachedir></fontconfig>"
+    )
+    return config
+
+
+async def test_chromium_draws_every_chinese_character_of_the_report(
+    client: httpx.AsyncClient, db: asyncpg.Connection, chromium: str, tmp_path: Path
+) -> None:
+    await build(db)
+    response = await client.get("/v1/reports/review", params={"as_of": AS_OF, "format": "html"})
+    assert response.status_code == 200
+    assert response.text.count("</body>") == 1
+    page = tmp_path / "review-glyphs.html"
+    page.write_text(response.text.replace("</body>", GLYPH_CHECK + "</body>"), encoding="utf-8")
+
+    # The check itself, on the same page, where no CJK font exists: every character is a box.
+    config = _fontconfig_without_cjk(tmp_path)
+    control = _glyph_check(chromium, page, tmp_path / "profile-nocjk", FONTCONFIG_FILE=str(config))
+    assert len(control["checked"]) > 50, control  # titles, tables, legends and chart labels
+    assert control["missing"] == control["checked"], "the glyph check misses empty boxes"
+
+    result = _glyph_check(chromium, page, tmp_path / "profile-glyphs")
+    assert result["checked"] == control["checked"]
+    if result["missing"]:
+        reason = (
+            f"no glyph for {len(result['missing'])} of the report's {len(result['checked'])} "
+            f"Chinese characters ({result['missing'][:40]}…): install a CJK font "
+            "(apt-get install fonts-noto-cjk)"
+        )
+        if under_ci():
+            pytest.fail(f"CI=true: {reason}")
+        pytest.skip(reason)

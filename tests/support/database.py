@@ -1,7 +1,9 @@
 """A fresh real PostgreSQL database per test run (and per xdist worker).
 
 Where the server comes from: TEST_DATABASE_URL; else 127.0.0.1:5432 if it answers; else an
-embedded server (pgserver). Under CI=true a missing server is a failure, never a skip.
+embedded server (pgserver) with its data under TEST_DATA_DIR (default .data/test), which
+tests/conftest.py starts once for the whole run and stops at its end. Under CI=true a missing
+server is a failure, never a skip.
 """
 
 from __future__ import annotations
@@ -22,6 +24,15 @@ class DatabaseUnavailable(RuntimeError):
     pass
 
 
+def under_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def embedded_data_dir() -> Path:
+    """Where the embedded test server keeps its data; apart from `make run`'s .data/pg."""
+    return Path(os.environ.get("TEST_DATA_DIR") or ROOT / ".data" / "test").resolve()
+
+
 async def _answers(url: str) -> bool:
     try:
         conn = await asyncpg.connect(url, timeout=3)
@@ -31,8 +42,11 @@ async def _answers(url: str) -> bool:
     return True
 
 
-def admin_url() -> str:
-    """A plain ``postgresql://`` URL to a maintenance database on the chosen server."""
+def reachable_admin_url() -> str | None:
+    """TEST_DATABASE_URL (which must answer), else 127.0.0.1:5432 if it answers, else None.
+
+    The URL is a plain ``postgresql://`` one, to a maintenance database of that server.
+    """
     explicit = os.environ.get("TEST_DATABASE_URL")
     if explicit:
         url = make_url(explicit).set(drivername="postgresql")
@@ -42,14 +56,35 @@ def admin_url() -> str:
         return rendered
     if asyncio.run(_answers(LOCAL_ADMIN_URL)):
         return LOCAL_ADMIN_URL
-    if os.environ.get("CI", "").lower() == "true":
-        raise DatabaseUnavailable(
-            "CI=true and no PostgreSQL answers on 127.0.0.1:5432 (nor TEST_DATABASE_URL)"
-        )
+    return None
+
+
+def no_server_reason() -> str:
+    if under_ci():
+        return "CI=true and no PostgreSQL answers on 127.0.0.1:5432 (nor TEST_DATABASE_URL)"
+    return (
+        "no PostgreSQL answers on 127.0.0.1:5432 (nor TEST_DATABASE_URL) and the embedded "
+        "one was not started (tests/conftest.py starts it when pytest starts)"
+    )
+
+
+def start_embedded(data_dir: Path) -> str:
+    """Start the embedded server in ``data_dir``: its admin URL, for ``stop_embedded``."""
     from guarantee_shared.db.embedded import embedded_url
 
-    url = make_url(embedded_url(ROOT / ".data" / "test")).set(drivername="postgresql")
+    url = make_url(embedded_url(data_dir)).set(drivername="postgresql")
     return url.set(database="postgres").render_as_string(hide_password=False)
+
+
+def admin_url() -> str:
+    """For tools outside pytest (benchmarks): the reachable server, else an embedded one that
+    is left running (``make run``'s way); under CI=true no server is an error."""
+    url = reachable_admin_url()
+    if url is not None:
+        return url
+    if under_ci():
+        raise DatabaseUnavailable(no_server_reason())
+    return start_embedded(embedded_data_dir())
 
 
 def create_database(admin: str, *, prefix: str) -> str:

@@ -59,14 +59,19 @@ def running(
     tmp_path: Path,
     ready_path: str = "/readyz",
     timeout_s: float = 30,
+    python: str = sys.executable,
+    cwd: Path = ROOT,
 ) -> Iterator[ServiceProcess]:
-    """Run ``python -m module`` on a free port until the block ends (SIGTERM, then SIGKILL)."""
+    """Run ``python -m module`` on a free port until the block ends (SIGTERM, then SIGKILL).
+
+    ``python`` and ``cwd`` run it from another environment (a production install).
+    """
     port = free_port()
     log_path = tmp_path / f"{module}-{port}.log"
     full_env = {**os.environ, **env, port_env: str(port), "LOG_FORMAT": "json"}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", module], cwd=ROOT, env=full_env, stdout=log, stderr=log
+            [python, "-m", module], cwd=cwd, env=full_env, stdout=log, stderr=log
         )
     service = ServiceProcess(module, f"http://127.0.0.1:{port}", process, log_path)
     try:

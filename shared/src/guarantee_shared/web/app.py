@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from guarantee_shared.logging import configure_logging
 from guarantee_shared.settings import ServiceSettings
 from guarantee_shared.web.auth import TokenVerifier
+from guarantee_shared.web.docs import install_docs
 from guarantee_shared.web.middleware import ServiceMiddleware
 from guarantee_shared.web.probes import ReadinessCheck, probes_router
 from guarantee_shared.web.problems import install_problem_handlers
@@ -35,6 +36,9 @@ def build_app(
         version=version,
         description=description,
         lifespan=lifespan,
+        # FastAPI's own pages load their scripts from a CDN; install_docs serves them locally.
+        docs_url=None,
+        redoc_url=None,
     )
     app.router.route_class = DecimalJSONRoute
     app.state.settings = settings
@@ -44,6 +48,7 @@ def build_app(
     # include_router: FastAPI matches an included router by walking it with per-route scope
     # bookkeeping, several microseconds on every request that is not a probe.
     app.router.routes.extend(probes_router(readiness or {}).routes)
+    install_docs(app)
     app.add_middleware(
         ServiceMiddleware,
         service=service,
