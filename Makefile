@@ -1,4 +1,4 @@
-# Every target honours the variables of ARCHITECTURE.md (DATABASE_URL, ports, AUTH_*, ...).
+# Every target honours the variables of docs/ARCHITECTURE.md (DATABASE_URL, ports, AUTH_*, ...).
 # With no DATABASE_URL an embedded PostgreSQL (pgserver) runs with its data under .data/.
 SHELL := /bin/bash
 # uv from PATH, else as a module of the machine's Python (installed on first use by `bootstrap`).

@@ -2,7 +2,7 @@
 
 The portfolio endpoints only read, so their tests need not go through the contract routes: a
 :class:`Book` inserts customers, contracts with their ledger, collateral, statements and credit
-events. A contract's events are replayed through the CONTRACT.md state machine so its stored
+events. A contract's events are replayed through the docs/CONTRACT.md state machine so its stored
 status, balances and ``released_on`` agree with its ledger, as the contracts API would leave
 them.
 """

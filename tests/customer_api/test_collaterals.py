@@ -15,7 +15,7 @@ from customer_api.settings import CustomerApiSettings
 from tests.customer_api.contract_steps import contract_in, new_contract
 from tests.support.auth import bearer
 
-# DOMAIN.md §8 default haircuts and the net value of a 1,000,000.00 appraisal under each.
+# docs/DOMAIN.md §8 default haircuts and the net value of a 1,000,000.00 appraisal under each.
 DEFAULTS = {
     "deposit": (0.0, "1000000.00"),
     "real_estate": (0.3, "700000.00"),

@@ -1,4 +1,4 @@
-"""Complaints: due time by severity (DOMAIN.md §11), the handling state machine, breaches."""
+"""Complaints: due time by severity (docs/DOMAIN.md §11), the handling state machine, breaches."""
 
 from __future__ import annotations
 

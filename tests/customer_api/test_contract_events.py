@@ -35,7 +35,7 @@ EVENT_TYPES = (
 )
 AMOUNT_TYPES = {"activate", "repayment", "overdue", "compensation", "recovery", "write_off"}
 
-# CONTRACT.md's event table: (from status, event) -> status after, for a 1.00 amount. A
+# docs/CONTRACT.md's event table: (from status, event) -> status after, for a 1.00 amount. A
 # compensated contract reached by the standard path still has 500,000 of compensation
 # outstanding, so close is refused there (tested separately once nothing is outstanding).
 ALLOWED = {

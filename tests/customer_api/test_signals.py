@@ -59,7 +59,7 @@ async def _book(db: asyncpg.Connection) -> dict[str, uuid.UUID]:
         total_assets=20_000_000, total_liabilities=19_000_000,  # debt ratio 0.95
         operating_cash_flow=-1_200_000,
     )  # fmt: skip
-    # A newer quarterly statement does not replace the annual one (DOMAIN.md §2).
+    # A newer quarterly statement does not replace the annual one (docs/DOMAIN.md §2).
     await book.statement(
         weak, period_end="2026-03-31", period_type="quarterly", revenue=2_000_000,
         total_assets=20_000_000, total_liabilities=10_000_000, operating_cash_flow=300_000,

@@ -1,4 +1,4 @@
-"""Verifications: the review schedule by tier (DOMAIN.md §5), history, review_overdue."""
+"""Verifications: the review schedule by tier (docs/DOMAIN.md §5), history, review_overdue."""
 
 from __future__ import annotations
 

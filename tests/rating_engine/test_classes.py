@@ -1,4 +1,4 @@
-"""Class conditions (DOMAIN.md §4) and knock-outs (§3), one table row per rule and boundary."""
+"""Class conditions (docs/DOMAIN.md §4) and knock-outs (§3), one table row per rule and boundary."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scaling (DOMAIN.md §5), grade cut-offs, tiers, review intervals, limits and the neutral score."""
+"""Scaling (docs/DOMAIN.md §5), grade cut-offs, tiers, review intervals, limits, neutral score."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def scored_at(rules: CompiledRuleset, target: int) -> tuple[int, CreditGrade, Ri
 
 
 def domain_pd(points: float) -> float:
-    """PD from DOMAIN.md's rounded scaling: score = 387.6 - 72.13 ln(pd / (1 - pd))."""
+    """PD from docs/DOMAIN.md's rounded scaling: score = 387.6 - 72.13 ln(pd / (1 - pd))."""
     return 1 / (1 + math.exp((points - 387.6) / 72.13))
 
 

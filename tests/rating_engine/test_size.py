@@ -1,6 +1,6 @@
-"""Enterprise size (DOMAIN.md §6): the whole table, the drop-one-class rule, micro and unknown.
+"""Enterprise size (docs/DOMAIN.md §6): the whole table, the drop-one-class rule, micro and unknown.
 
-The table is written out here from DOMAIN.md, independently of the ruleset file, so a wrong
+The table is written out here from docs/DOMAIN.md, independently of the ruleset file, so a wrong
 figure in ``v1.yaml`` fails a test.
 """
 

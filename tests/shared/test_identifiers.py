@@ -1,4 +1,4 @@
-"""Chinese identifiers (DOMAIN.md §7): credit codes, resident ID numbers, industry codes."""
+"""Chinese identifiers (docs/DOMAIN.md §7): credit codes, resident ID numbers, industry codes."""
 
 from __future__ import annotations
 

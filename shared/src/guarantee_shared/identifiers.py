@@ -1,5 +1,5 @@
 """Chinese identifiers: 统一社会信用代码 (GB 32100-2015), 居民身份证号 (GB 11643-1999),
-and GB/T 4754-2017 industry codes. Normalise first, then check (DOMAIN.md §7)."""
+and GB/T 4754-2017 industry codes. Normalise first, then check (docs/DOMAIN.md §7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Settings base: every service reads the variables of ARCHITECTURE.md the same way."""
+"""Settings base: every service reads the variables of docs/ARCHITECTURE.md the same way."""
 
 from __future__ import annotations
 

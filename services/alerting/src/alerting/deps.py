@@ -46,5 +46,5 @@ __all__ = [
     "SettingsDep",
 ]
 
-# Creating POSTs take an Idempotency-Key (CONTRACT.md); keys live in this service's schema.
+# Creating POSTs take an Idempotency-Key (docs/CONTRACT.md); keys live in this service's schema.
 IdempotencyDep = Annotated[Idempotency, Depends(idempotency_dependency(IdempotencyKey))]

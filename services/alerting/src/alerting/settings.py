@@ -1,4 +1,4 @@
-"""alerting configuration (environment variables of ARCHITECTURE.md, plus its own)."""
+"""alerting configuration (environment variables of docs/ARCHITECTURE.md, plus its own)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """What each indicator is read from, and how fetched figures become observations (pure).
 
-Indicator vocabulary (CONTRACT.md, alerting):
+Indicator vocabulary (docs/CONTRACT.md, alerting):
 
 * every numeric field of a portfolio indicator group (``coverage_ratio``, ``overdue_rate`` …),
   read from ``GET /v1/portfolio/indicators?group_by=<scope>``; scope ``portfolio`` is

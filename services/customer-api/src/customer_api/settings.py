@@ -1,4 +1,4 @@
-"""customer-api configuration (environment variables of ARCHITECTURE.md)."""
+"""customer-api configuration (environment variables of docs/ARCHITECTURE.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Typed client of customer-api's portfolio read model (CONTRACT.md, Portfolio).
+"""Typed client of customer-api's portfolio read model (docs/CONTRACT.md, Portfolio).
 
 Same shape as :mod:`guarantee_shared.clients.rating_engine`: one ``httpx.AsyncClient``, explicit
 timeouts, a bearer token from a string or a callable, the caller's request id forwarded, and

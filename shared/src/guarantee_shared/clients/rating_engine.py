@@ -1,4 +1,4 @@
-"""Typed client of the rating engine (CONTRACT.md, rating-engine).
+"""Typed client of the rating engine (docs/CONTRACT.md, rating-engine).
 
 One :class:`RatingEngineClient` wraps one ``httpx.AsyncClient``: explicit timeouts, a bearer
 token from a string or a callable, the caller's request id forwarded, and bounded retries with

@@ -1,4 +1,4 @@
-"""Idempotency-Key for creating POSTs (CONTRACT.md), for any service with a key table.
+"""Idempotency-Key for creating POSTs (docs/CONTRACT.md), for any service with a key table.
 
 The key row is written in the same transaction as the thing created, so a replayed response
 always describes committed data. A transaction-scoped advisory lock on the key tells a

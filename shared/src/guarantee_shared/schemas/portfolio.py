@@ -1,7 +1,7 @@
 """Portfolio figures: the contract between customer-api and its readers (alerting, reports).
 
 customer-api serves them under ``/v1/portfolio``; alerting reads them through a typed client and
-evaluates its rules on them. Definitions are DOMAIN.md §8-§10. Money is CNY yuan as a 2-place
+evaluates its rules on them. Definitions are docs/DOMAIN.md §8-§10. Money is CNY yuan as a 2-place
 decimal string; ratios are JSON numbers rounded to 4 decimals, ``null`` where the denominator is
 zero. Results ignore unknown fields so an older reader keeps working against a newer server.
 """
@@ -50,7 +50,7 @@ class _Result(BaseModel):
 
 
 class IndicatorGroup(_Result):
-    """The indicators of one group (DOMAIN.md §8).
+    """The indicators of one group (docs/DOMAIN.md §8).
 
     Stock figures (customers … overdue_rate) are the current state of contracts in force
     (status ``active`` or ``overdue``); flow figures (released … loss_rate) sum the ledger over
@@ -102,7 +102,7 @@ class IndicatorReport(_Result):
 
 
 class Signal(_Result):
-    """One customer-level warning signal (DOMAIN.md §10)."""
+    """One customer-level warning signal (docs/DOMAIN.md §10)."""
 
     customer_id: uuid.UUID
     customer_name: str
@@ -156,7 +156,7 @@ class GroupConcentration(_Result):
 
 
 class RegulatoryFigures(_Result):
-    """Leverage and concentration against the limits of DOMAIN.md §9 (条例 arts. 15-17)."""
+    """Leverage and concentration against the limits of docs/DOMAIN.md §9 (条例 arts. 15-17)."""
 
     as_of: date
     net_assets: MoneyOut

@@ -1,6 +1,6 @@
 """Rating request and result: the contract between customer-api (or a partner) and rating-engine.
 
-Field names follow CONTRACT.md. Money is CNY yuan as a 2-place decimal string; figures that can
+Field names follow docs/CONTRACT.md. Money is CNY yuan as a 2-place decimal string; figures that can
 be negative (equity, profit, cash flow, retained earnings) use :data:`SignedMoney`. A figure a
 caller does not know is omitted or ``null``: the engine treats it as unknown, never as zero.
 Facts dated after ``as_of`` are ignored, so re-rating an old ``as_of`` with today's records gives
@@ -42,7 +42,7 @@ IndustryCode = Annotated[
     AfterValidator(_check_industry_code),
 ]
 
-# 三等九级 with +/- notches, none on AAA and none from CCC down (DOMAIN.md §3).
+# 三等九级 with +/- notches, none on AAA and none from CCC down (docs/DOMAIN.md §3).
 EXTERNAL_GRADE = re.compile(r"^(AAA|(AA|A|BBB|BB|B)[+-]?|CCC|CC|C)$")
 TAX_CREDIT_GRADES = frozenset({"A", "B", "M", "C", "D"})
 
@@ -231,7 +231,7 @@ class RatingReason(_Result):
 
 
 class FinancialRatios(_Result):
-    """The ratios of DOMAIN.md §2 the rating used; ``null`` when unknown."""
+    """The ratios of docs/DOMAIN.md §2 the rating used; ``null`` when unknown."""
 
     debt_ratio: Ratio = None
     current_ratio: Ratio = None

@@ -1,4 +1,4 @@
-"""ETag / If-Match and response helpers (CONTRACT.md conventions)."""
+"""ETag / If-Match and response helpers (docs/CONTRACT.md conventions)."""
 
 from __future__ import annotations
 

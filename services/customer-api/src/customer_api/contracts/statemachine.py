@@ -1,4 +1,4 @@
-"""The contract state machine of CONTRACT.md's event table: pure, no I/O, no clock.
+"""The contract state machine of docs/CONTRACT.md's event table: pure, no I/O, no clock.
 
 Every rule that decides whether an event may be recorded lives here, so the service only loads
 the locked row, calls :func:`apply` and stores what it returns. A refused event raises

@@ -1,5 +1,5 @@
 """Plans one guarantee contract of the demo book: its terms, collateral and an event ledger that
-ends in a chosen status while obeying the state machine of CONTRACT.md.
+ends in a chosen status while obeying the state machine of docs/CONTRACT.md.
 
 Every date lies on or before ``today`` (the day the book is loaded) except a pending contract's
 start, and each ledger is in date order, so the service accepts it as it would live input.
@@ -16,7 +16,7 @@ from typing import Any
 Json = dict[str, Any]
 
 # Share of the contracts in each status, by the customer's health (see book.py). The book as a
-# whole lands near the warning levels of DOMAIN.md §10, so a demo shows live alerts.
+# whole lands near the warning levels of docs/DOMAIN.md §10, so a demo shows live alerts.
 STATUS_WEIGHTS: dict[str, dict[str, float]] = {
     "strong": {"pending": 8, "active": 55, "repaid": 20, "closed": 17},
     "normal": {

@@ -34,7 +34,7 @@ from guarantee_shared.schemas.rating import (
 from guarantee_shared.text import Label, LongNote
 from guarantee_shared.types import Money, MoneyOut, SignedMoney
 
-# CONTRACT.md: assets - liabilities - equity may be off by at most 1% of assets (rounding,
+# docs/CONTRACT.md: assets - liabilities - equity may be off by at most 1% of assets (rounding,
 # minority interests presented outside equity); beyond that the figures do not belong together.
 IDENTITY_TOLERANCE = Decimal("0.01")
 

@@ -172,7 +172,7 @@ LIMIT :limit
 """
 )
 
-# Credit-event kinds that are adverse while unresolved (DOMAIN.md §3, §10).
+# Credit-event kinds that are adverse while unresolved (docs/DOMAIN.md §3, §10).
 ADVERSE_KINDS: Final = (
     "loan_overdue",
     "default",
@@ -210,7 +210,7 @@ annuals AS (
     WINDOW w AS (PARTITION BY s.customer_id ORDER BY s.period_end DESC)
 ),
 latest_statement AS (
-    -- DOMAIN.md §2: the newest annual statement, a quarterly one only when there is no annual.
+    -- docs/DOMAIN.md §2: the newest annual statement, a quarterly one only when there is no annual.
     SELECT DISTINCT ON (s.customer_id) s.*
     FROM customer.financial_statements s
     ORDER BY s.customer_id, (s.period_type = 'annual') DESC, s.period_end DESC
@@ -304,7 +304,7 @@ def signals(filters: list[str]) -> TextClause:
     return text(_SIGNALS.format(filters=" ".join(filters))).bindparams(*expanding)
 
 
-# DOMAIN.md §9. Non-financing (performance-type) guarantees carry no weighted liability.
+# docs/DOMAIN.md §9. Non-financing (performance-type) guarantees carry no weighted liability.
 NON_FINANCING_PRODUCTS: Final = ("bid_bond", "performance_bond", "litigation_preservation")
 # 借款类担保 of the 2018 measurement rules: guarantees of money lent or credit extended.
 LOAN_TYPE_PRODUCTS: Final = ("loan", "bill_acceptance", "trade_finance")

@@ -28,7 +28,7 @@ _EARLIEST = date(1900, 1, 1)
 _LATEST = date(2999, 12, 31)
 
 _INDICATORS_DOC = """
-Portfolio indicators per group (DOMAIN.md §8), aggregated by the database.
+Portfolio indicators per group (docs/DOMAIN.md §8), aggregated by the database.
 
 * **Stock figures** — `customers` (distinct customers with at least one contract in force in the
   group), `contracts` (contracts in force), `outstanding_balance`, `guarantee_liability`,
@@ -51,7 +51,7 @@ with the customer's `name`); the other groupings return every group and refuse a
 """
 
 _SIGNALS_DOC = """
-Customer-level warning signals of active customers (DOMAIN.md §10), oldest `observed_at` first,
+Customer-level warning signals of active customers (docs/DOMAIN.md §10), oldest `observed_at` first,
 keyset-paginated; `since` keeps signals observed on or after that date, `kind` (repeatable)
 keeps those kinds.
 
@@ -76,7 +76,7 @@ keeps those kinds.
 """
 
 _REGULATORY_DOC = """
-Leverage and concentration of financing guarantees in force (DOMAIN.md §9; 条例 arts. 15-17).
+Leverage and concentration of financing guarantees in force (docs/DOMAIN.md §9; 条例 arts. 15-17).
 
 * Financing guarantees are all products except `bid_bond`, `performance_bond` and
   `litigation_preservation`; amounts are guarantee liability (balance × guarantee_ratio).

@@ -1,4 +1,4 @@
-"""Portfolio figures: indicators, warning signals, regulatory limits (DOMAIN.md §8-§10).
+"""Portfolio figures: indicators, warning signals, regulatory limits (docs/DOMAIN.md §8-§10).
 
 Every figure is aggregated by PostgreSQL (see :mod:`customer_api.portfolio.queries`); this
 module picks the window, pages, and turns the few aggregated rows into response models.
@@ -37,7 +37,7 @@ from guarantee_shared.types import ratio_num
 # The ledger has no events before this day; it stands for "no lower bound" (inception).
 _BEGINNING = date(1, 1, 1)
 
-# DOMAIN.md §9 and §10. Regulation, not tuning: these change only with the law.
+# docs/DOMAIN.md §9 and §10. Regulation, not tuning: these change only with the law.
 SMALL_LOAN_CEILING = Decimal("5000000")
 WEIGHT_SMALL_LOAN = Decimal("0.75")
 WEIGHT_RATED_BOND = Decimal("0.80")
@@ -228,7 +228,7 @@ async def regulatory(
     guarantee_investments: Decimal,
     top: int = TOP,
 ) -> RegulatoryFigures:
-    """Leverage and concentration of financing guarantees in force (DOMAIN.md §9).
+    """Leverage and concentration of financing guarantees in force (docs/DOMAIN.md §9).
 
     ``top`` bounds the largest customer and group lists (the review report asks for its own).
     """

@@ -28,7 +28,7 @@ class RatingOut(BaseModel):
 
 
 class PartnerRating(BaseModel):
-    """What a partner bank may see of a rating (CONTRACT.md: exactly these fields)."""
+    """What a partner bank may see of a rating (docs/CONTRACT.md: exactly these fields)."""
 
     credit_code: str
     name: str

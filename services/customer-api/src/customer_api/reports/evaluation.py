@@ -1,4 +1,4 @@
-"""The plan's evaluation metrics (DOMAIN.md §1.6): completeness, grading accuracy, warning
+"""The plan's evaluation metrics (docs/DOMAIN.md §1.6): completeness, grading accuracy, warning
 effectiveness, satisfaction trend and complaint SLA. Definitions are in the section models."""
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ SIZE: Final = {
     "unknown": "规模未知",
     "unrated": "未评级",
 }
-# GB/T 4754-2017 sections (DOMAIN.md §7).
+# GB/T 4754-2017 sections (docs/DOMAIN.md §7).
 INDUSTRY: Final = {
     "A": "农、林、牧、渔业",
     "B": "采矿业",

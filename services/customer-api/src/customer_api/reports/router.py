@@ -20,7 +20,7 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 HTML_MEDIA_TYPE = "text/html; charset=utf-8"
 
 _REVIEW_DOC = """
-The customer review report (客户梳理报告, DOMAIN.md §1): totals; distribution by class × tier,
+The customer review report (客户梳理报告, docs/DOMAIN.md §1): totals; distribution by class × tier,
 size and industry section; indicators by risk tier and by customer class; regulatory figures
 against their limits; the largest customers and groups; high-risk customers with the reasons
 and strategy of their latest rating; customers due or overdue for review; and the plan's

@@ -97,7 +97,7 @@ class HighRiskCustomer(_Section):
     rated_at: datetime | None
     guarantee_liability: MoneyOut = Field(description="In force now")
     reasons: list[Reason] = Field(description="The latest rating's reasons, largest effect first")
-    knockouts: list[str] = Field(description="Knock-outs of the latest rating (DOMAIN.md §3)")
+    knockouts: list[str] = Field(description="Knock-outs of the latest rating (docs/DOMAIN.md §3)")
     strategy: str | None = Field(description="The service strategy the latest rating gave")
 
 
@@ -238,7 +238,7 @@ class QuarterScore(_Section):
 
 
 class Satisfaction(_Section):
-    """Survey scores (DOMAIN.md §11) by calendar quarter, the 8 quarters ending with as_of's."""
+    """Survey scores (docs/DOMAIN.md §11) by calendar quarter: the 8 quarters up to as_of."""
 
     quarters: list[QuarterScore] = Field(description="Oldest first")
     change: float | None = Field(
@@ -258,7 +258,7 @@ class SeveritySla(_Section):
 
 
 class ComplaintSla(_Section):
-    """Complaint handling against the due times of DOMAIN.md §11.
+    """Complaint handling against the due times of docs/DOMAIN.md §11.
 
     Counts complaints created in (as_of − 12 months, as_of] and every complaint still
     unresolved; the report moment is now, or the end of as_of (China time) when that is earlier.
@@ -270,7 +270,7 @@ class ComplaintSla(_Section):
 
 
 class Evaluation(_Section):
-    """The plan's evaluation metrics (DOMAIN.md §1.6)."""
+    """The plan's evaluation metrics (docs/DOMAIN.md §1.6)."""
 
     data_completeness: DataCompleteness
     grading_accuracy: GradingAccuracy
@@ -280,7 +280,7 @@ class Evaluation(_Section):
 
 
 class ReviewReport(_Section):
-    """The customer review report (客户梳理报告) of DOMAIN.md §1.
+    """The customer review report (客户梳理报告) of docs/DOMAIN.md §1.
 
     Classification and stock figures are the book as it stands now; as_of moves the flow
     windows (12 months to as_of), the review horizon and the evaluation windows.

@@ -1,4 +1,4 @@
-"""default alert rules of DOMAIN.md §10, installed as data (editable through /v1/rules)
+"""default alert rules of docs/DOMAIN.md §10, installed as data (editable through /v1/rules)
 
 Revision ID: 0002
 Revises: 0001
