@@ -63,3 +63,17 @@ async def test_a_csv_written_by_the_csv_module_round_trips(
             stored["contact"]["address"],
             stored["legal_representative"],
         ) == (name, business, address, person)
+
+
+async def test_a_header_whose_quote_never_closes_is_a_problem_not_an_error(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    # The open quote swallows the rest of the file into one field, past the csv module's limit.
+    content = b'"name,credit_code\n' + b"x" * (csv.field_size_limit() + 1)
+
+    response = await client.post("/v1/imports", files={"file": ("ledger.csv", content, "text/csv")})
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["loc"] == ["body", "file"]
+    assert await db.fetchval("select count(*) from customer.import_jobs") == 0

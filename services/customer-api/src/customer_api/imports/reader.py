@@ -196,7 +196,10 @@ class LedgerFile:
     def _open_csv(self, kind: ImportKind | None, filename: str) -> SheetPlan:
         self._encoding = csv_encoding(self.path)
         with self.path.open(encoding=self._encoding, newline="") as handle:
-            headers = next(iter(self._csv_reader(handle)), None)
+            try:
+                headers = next(iter(self._csv_reader(handle)), None)
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise ImportFileError(f"the header line cannot be read as CSV ({exc})") from exc
         if not headers:
             raise ImportFileError("the file is empty: the first line must hold the headers")
         kind = kind or infer_kind(headers)
