@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from alerting import metrics
-from alerting.channels.targets import TargetRefused, check_target
+from alerting.channels.targets import PinnedTransport, Resolver, TargetRefused, resolve
 from alerting.models import Channel, DeliveryAttempt, OutboxMessage
 from alerting.notifiers import webhook_headers
 from alerting.settings import AlertingSettings
@@ -75,6 +75,7 @@ class DeliveryWorker:
         *,
         replica: str,
         transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver = resolve,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._settings = settings
@@ -82,7 +83,10 @@ class DeliveryWorker:
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.delivery_timeout_s),
             follow_redirects=False,  # a redirect could lead to a target the checks refused
-            transport=transport,
+            # The target is checked where the socket is opened, on the address connected to: a
+            # check before the request would resolve the name once more than the connection.
+            transport=transport
+            or PinnedTransport(allow_private=settings.allow_private_targets, resolver=resolver),
         )
 
     async def aclose(self) -> None:
@@ -145,8 +149,6 @@ class DeliveryWorker:
         if not claim.channel_enabled:
             return Result(None, "the channel is disabled", 0)
         try:
-            if not self._settings.allow_private_targets:
-                await check_target(claim.url, allow_private=False)
             headers = webhook_headers(
                 claim.secret, msg_id=str(claim.id), timestamp=int(time.time()), body=claim.body
             )

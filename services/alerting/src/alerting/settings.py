@@ -16,8 +16,9 @@ class AlertingSettings(ServiceSettings):
     # switch the loops off; every replica can still deliver when asked to.
     alert_evaluator_enabled: bool = True
     delivery_worker_enabled: bool = True
-    # Webhook targets on private, loopback or link-local addresses reach inside the network the
-    # service runs in (SSRF); refused unless allowed. None: allowed except in production.
+    # Webhook targets on private, loopback, link-local, carrier-grade NAT or any other
+    # special-purpose address (channels.targets) reach inside the network the service runs in
+    # (SSRF); refused unless allowed. None: allowed except in production.
     webhook_allow_private: bool | None = None
     delivery_max_attempts: int = Field(default=8, ge=1, le=50)
     delivery_backoff_base_s: float = Field(default=2.0, gt=0)
