@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -25,8 +27,8 @@ from alerting.channels.targets import (
 )
 from alerting.outbox import DeliveryWorker
 from alerting.settings import AlertingSettings
-from tests.alerting.fakes import FakeCustomerApi, group
-from tests.alerting.helpers import SECRET, add_channel, evaluate
+from tests.alerting.fakes import FakeCustomerApi, Receiver, group
+from tests.alerting.helpers import SECRET, add_channel, deliver, evaluate
 from tests.alerting.receiver import WebhookReceiver
 from tests.support.processes import free_port
 
@@ -205,3 +207,51 @@ async def test_the_worker_records_a_refused_delivery_and_sends_nothing(
     assert attempt["status_code"] is None
     assert attempt["error"].startswith("TargetRefused: rebind.example is or resolves to")
     assert listener.hits == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1/hook",
+        "http://[::1]x/",
+        "http://host:99999/",
+        "http://h:0/",
+        "http://x/\x00",
+        "http://256.1.1.1/",
+        "http:///hook",
+    ],
+)
+async def test_a_url_that_does_not_parse_is_refused_not_an_error(
+    api: httpx.AsyncClient, url: str
+) -> None:
+    response = await api.post("/v1/channels", json={"url": url, "secret": SECRET, "name": "n"})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["loc"] == ["body", "url"]
+    assert (await api.get("/v1/channels")).json()["items"] == []
+
+
+async def test_a_stored_url_httpx_cannot_send_fails_its_attempt_not_the_batch(
+    api: httpx.AsyncClient,
+    adb: asyncpg.Connection,
+    alerting_app: FastAPI,
+    fake_customer_api: FakeCustomerApi,
+    receiver: Receiver,
+) -> None:
+    # As stored before URLs were parsed by httpx at creation.
+    broken = await add_channel(api, name="broken", min_severity="critical")
+    await add_channel(api, name="fine", min_severity="critical")
+    await adb.execute(
+        "UPDATE alerting.channels SET url = 'http://[::1]x/' WHERE id = $1",
+        uuid.UUID(broken["id"]),
+    )
+    fake_customer_api.groups["none"] = [group(coverage_ratio=0.7)]
+    await evaluate(api)
+
+    assert await deliver(alerting_app) == 2
+
+    assert len(receiver.requests) == 1
+    deliveries = (await api.get("/v1/deliveries")).json()["items"]
+    failed = [d for d in deliveries if d["channel_id"] == broken["id"]]
+    assert [d["last_error"].split(":")[0] for d in failed] == ["InvalidURL"]
+    assert {d["status"] for d in deliveries if d not in failed} == {"delivered"}

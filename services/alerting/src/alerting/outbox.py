@@ -155,7 +155,9 @@ class DeliveryWorker:
             response = await self._http.post(claim.url, content=claim.body, headers=headers)
             error = None if response.is_success else f"HTTP {response.status_code}"
             status: int | None = response.status_code
-        except (httpx.HTTPError, TargetRefused) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, TargetRefused) as exc:
+            # InvalidURL is no HTTPError: uncaught, a channel stored before URLs were parsed by
+            # httpx would fail the whole batch's round, again after every lease.
             status, error = None, f"{type(exc).__name__}: {exc}"
         return Result(status, error, int((time.perf_counter() - started) * 1000))
 

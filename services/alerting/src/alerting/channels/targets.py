@@ -25,7 +25,6 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Final
-from urllib.parse import urlsplit
 
 import httpcore
 import httpx
@@ -112,19 +111,26 @@ def refusal(address: Address) -> str | None:
 
 
 def parse_target(url: str) -> tuple[str, int]:
-    """(host, port) of an http(s) URL without credentials; TargetRefused otherwise."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise TargetRefused("the URL must use http or https")
-    if not parts.hostname:
-        raise TargetRefused("the URL has no host")
-    if parts.username or parts.password:
-        raise TargetRefused("the URL must not carry credentials; sign with the secret instead")
+    """(host, port) of an http(s) URL without credentials; TargetRefused otherwise.
+
+    Parsed by httpx, the parser that delivers: a second parser can read another host from the
+    same text, and a URL httpx cannot parse would fail every delivery attempt.
+    """
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise TargetRefused("the URL's port is not valid") from exc
-    return parts.hostname, port
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise TargetRefused(f"the URL does not parse ({exc})") from exc
+    if parsed.scheme not in ("http", "https"):
+        raise TargetRefused("the URL must use http or https")
+    if not parsed.raw_host:
+        raise TargetRefused("the URL has no host")
+    if parsed.userinfo:
+        raise TargetRefused("the URL must not carry credentials; sign with the secret instead")
+    port = (443 if parsed.scheme == "https" else 80) if parsed.port is None else parsed.port
+    if not 0 < port < 65536:
+        raise TargetRefused("the URL's port is not valid")
+    # raw_host: an internationalised name in its IDNA form, as it is resolved and connected to.
+    return parsed.raw_host.decode("ascii"), port
 
 
 async def resolve(host: str, port: int) -> list[Address]:
