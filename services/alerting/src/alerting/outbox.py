@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from alerting import metrics
 from alerting.channels.targets import PinnedTransport, Resolver, TargetRefused, resolve
 from alerting.models import Channel, DeliveryAttempt, OutboxMessage
-from alerting.notifiers import webhook_headers
+from alerting.notifiers import Format, webhook_headers
 from alerting.settings import AlertingSettings
 from guarantee_shared.clock import utc_now
 from guarantee_shared.logging import get_logger
@@ -44,6 +44,7 @@ class Claim:
     url: str
     secret: str
     channel_enabled: bool
+    format: Format
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ class DeliveryWorker:
                         url=channel.url,
                         secret=channel.secret,
                         channel_enabled=channel.enabled,
+                        format=Format(channel.format),
                     )
                 )
         return claims
@@ -150,7 +152,11 @@ class DeliveryWorker:
             return Result(None, "the channel is disabled", 0)
         try:
             headers = webhook_headers(
-                claim.secret, msg_id=str(claim.id), timestamp=int(time.time()), body=claim.body
+                claim.secret,
+                msg_id=str(claim.id),
+                timestamp=int(time.time()),
+                body=claim.body,
+                fmt=claim.format,
             )
             response = await self._http.post(claim.url, content=claim.body, headers=headers)
             error = None if response.is_success else f"HTTP {response.status_code}"
