@@ -7,6 +7,7 @@ the test controls; connections go to a real receiver on 127.0.0.1.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 import uuid
@@ -207,6 +208,20 @@ async def test_the_worker_records_a_refused_delivery_and_sends_nothing(
     assert attempt["status_code"] is None
     assert attempt["error"].startswith("TargetRefused: rebind.example is or resolves to")
     assert listener.hits == []
+
+
+async def test_a_lookup_that_never_answers_is_a_connect_timeout() -> None:
+    never = asyncio.Event()
+
+    async def stalled(host: str, port: int) -> list[Address]:
+        await never.wait()
+        return []
+
+    transport = PinnedTransport(allow_private=False, resolver=stalled)
+    # The outer bound only turns a hang into a failure; the delivery's own timeout must fire.
+    async with asyncio.timeout(30), httpx.AsyncClient(transport=transport, timeout=0.05) as c:
+        with pytest.raises(httpx.ConnectTimeout):
+            await c.post("http://stalled.example/hook", content=b"{}")
 
 
 @pytest.mark.parametrize(

@@ -191,9 +191,14 @@ class _PinnedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        addresses = await checked_addresses(
-            host, port, allow_private=self._allow_private, resolver=self._resolver
-        )
+        try:
+            # The connect timeout covers the lookup too: a stalled resolver is a slow connect.
+            async with asyncio.timeout(timeout):
+                addresses = await checked_addresses(
+                    host, port, allow_private=self._allow_private, resolver=self._resolver
+                )
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"resolving {host} took over {timeout} s") from exc
         for address in addresses[:-1]:
             with contextlib.suppress(httpcore.ConnectError, httpcore.ConnectTimeout):
                 return await self._backend.connect_tcp(
