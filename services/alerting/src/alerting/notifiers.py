@@ -7,7 +7,9 @@ is either ``whsec_<base64>`` (the spec's form: the key is the decoded bytes) or 
 whose UTF-8 bytes are the key.
 
 Bodies are CloudEvents 1.0 JSON (``type`` ``alert.firing`` / ``alert.resolved``, ``id`` = the
-webhook id) or the Alertmanager webhook payload, version "4", with one alert per message.
+webhook id) in the HTTP binding's structured mode, whose media type is
+``application/cloudevents+json``, or the Alertmanager webhook payload, version "4", with one
+alert per message, as ``application/json``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,15 @@ class Format(StrEnum):
     CLOUDEVENTS = "cloudevents"
     ALERTMANAGER = "alertmanager"
 
+    @property
+    def media_type(self) -> str:
+        """The Content-Type a body of this format is sent with."""
+        if self is Format.CLOUDEVENTS:
+            # CloudEvents HTTP binding, structured mode: the event format's media type (plain
+            # application/json would make a CloudEvents SDK read the body as binary mode data).
+            return "application/cloudevents+json; charset=utf-8"
+        return "application/json"
+
 
 def secret_key(secret: str) -> bytes:
     """The HMAC key of a channel secret (``whsec_<base64>`` or a raw string)."""
@@ -52,9 +63,11 @@ def sign(secret: str, *, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def webhook_headers(secret: str, *, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+def webhook_headers(
+    secret: str, *, msg_id: str, timestamp: int, body: bytes, fmt: Format
+) -> dict[str, str]:
     return {
-        "content-type": "application/json",
+        "content-type": fmt.media_type,
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
         "webhook-signature": sign(secret, msg_id=msg_id, timestamp=timestamp, body=body),

@@ -24,9 +24,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from alerting import metrics
-from alerting.channels.targets import TargetRefused, check_target
+from alerting.channels.targets import PinnedTransport, Resolver, TargetRefused, resolve
 from alerting.models import Channel, DeliveryAttempt, OutboxMessage
-from alerting.notifiers import webhook_headers
+from alerting.notifiers import Format, webhook_headers
 from alerting.settings import AlertingSettings
 from guarantee_shared.clock import utc_now
 from guarantee_shared.logging import get_logger
@@ -44,6 +44,7 @@ class Claim:
     url: str
     secret: str
     channel_enabled: bool
+    format: Format
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class DeliveryWorker:
         *,
         replica: str,
         transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver = resolve,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._settings = settings
@@ -82,7 +84,10 @@ class DeliveryWorker:
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.delivery_timeout_s),
             follow_redirects=False,  # a redirect could lead to a target the checks refused
-            transport=transport,
+            # The target is checked where the socket is opened, on the address connected to: a
+            # check before the request would resolve the name once more than the connection.
+            transport=transport
+            or PinnedTransport(allow_private=settings.allow_private_targets, resolver=resolver),
         )
 
     async def aclose(self) -> None:
@@ -136,6 +141,7 @@ class DeliveryWorker:
                         url=channel.url,
                         secret=channel.secret,
                         channel_enabled=channel.enabled,
+                        format=Format(channel.format),
                     )
                 )
         return claims
@@ -145,15 +151,19 @@ class DeliveryWorker:
         if not claim.channel_enabled:
             return Result(None, "the channel is disabled", 0)
         try:
-            if not self._settings.allow_private_targets:
-                await check_target(claim.url, allow_private=False)
             headers = webhook_headers(
-                claim.secret, msg_id=str(claim.id), timestamp=int(time.time()), body=claim.body
+                claim.secret,
+                msg_id=str(claim.id),
+                timestamp=int(time.time()),
+                body=claim.body,
+                fmt=claim.format,
             )
             response = await self._http.post(claim.url, content=claim.body, headers=headers)
             error = None if response.is_success else f"HTTP {response.status_code}"
             status: int | None = response.status_code
-        except (httpx.HTTPError, TargetRefused) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, TargetRefused) as exc:
+            # InvalidURL is no HTTPError: uncaught, a channel stored before URLs were parsed by
+            # httpx would fail the whole batch's round, again after every lease.
             status, error = None, f"{type(exc).__name__}: {exc}"
         return Result(status, error, int((time.perf_counter() - started) * 1000))
 

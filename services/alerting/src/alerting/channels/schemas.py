@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from alerting.channels.targets import TargetRefused, parse_target
 from alerting.notifiers import Format
 from alerting.rules.schemas import Severity
 
@@ -15,7 +16,14 @@ from alerting.rules.schemas import Severity
 class ChannelFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    # Optional: the contract lists url and secret; a name is this service's extension.
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = Field(
+        default=None,
+        description="Defaults to the URL's host; the Alertmanager payload's `receiver`",
+    )
     url: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
         description="http(s) URL; private and loopback targets only where configuration allows"
     )
@@ -25,6 +33,16 @@ class ChannelFields(BaseModel):
     )
     format: Format = Format.CLOUDEVENTS
     min_severity: Severity = Severity.info
+
+    @model_validator(mode="after")
+    def _name_defaults_to_the_host(self) -> ChannelFields:
+        if self.name is None:
+            try:
+                host, _ = parse_target(self.url)
+            except TargetRefused:
+                host = self.url  # the service refuses such a URL, saying why, at loc url
+            self.name = host[:200]
+        return self
 
 
 class ChannelOut(BaseModel):

@@ -38,6 +38,8 @@ from customer_api.imports.columns import (
 XLSX_MAGIC: Final = b"PK\x03\x04"
 OLE_MAGIC: Final = b"\xd0\xcf\x11\xe0"  # legacy .xls
 _SNIFF_BYTES: Final = 64 * 1024
+# Excel saves CSV with ",", or ";" where "," is the decimal mark; "Unicode text" with tabs.
+_DELIMITERS: Final = ",;\t"
 ORDER: Final = list(ImportKind)  # customers before what refers to them
 
 
@@ -176,18 +178,28 @@ class LedgerFile:
     # CSV --------------------------------------------------------------------------------
 
     def _csv_reader(self, handle: IO[str]) -> Iterator[list[str]]:
-        sample = handle.readline()
+        """Excel's quoting (what Excel and csv.writer write: fields holding the delimiter, a
+        quote or a line break are quoted, quotes inside doubled) with the header's delimiter.
+
+        Only the delimiter is sniffed: a whole sniffed dialect judged quoting from the header
+        line alone, where no quote is ever doubled, so it read "" inside a quoted field as the
+        field's end and split the rest of it into the next columns.
+        """
+        header = handle.readline()
         handle.seek(0)
         try:
-            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, ",;\t")
+            delimiter = csv.Sniffer().sniff(header, _DELIMITERS).delimiter
         except csv.Error:
-            dialect = csv.excel
-        return csv.reader(handle, dialect)
+            delimiter = ","
+        return csv.reader(handle, csv.excel, delimiter=delimiter)
 
     def _open_csv(self, kind: ImportKind | None, filename: str) -> SheetPlan:
         self._encoding = csv_encoding(self.path)
         with self.path.open(encoding=self._encoding, newline="") as handle:
-            headers = next(iter(self._csv_reader(handle)), None)
+            try:
+                headers = next(iter(self._csv_reader(handle)), None)
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise ImportFileError(f"the header line cannot be read as CSV ({exc})") from exc
         if not headers:
             raise ImportFileError("the file is empty: the first line must hold the headers")
         kind = kind or infer_kind(headers)

@@ -14,15 +14,18 @@ from decimal import Decimal
 from openpyxl import Workbook
 
 from customer_api.imports.columns import COLUMNS, Column, ImportKind
+from customer_api.spreadsheet import Value, cell
 
 
-def _typed(column: Column) -> object:
+def _typed(column: Column) -> Value:
     value = column.example
     if isinstance(value, str) and column.type == "date":
         return date.fromisoformat(value)
     if isinstance(value, str) and column.type == "money":
         return Decimal(value)
-    return value
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    raise TypeError(f"the example of {column.name} is not a spreadsheet value: {value!r}")
 
 
 def xlsx_template(kinds: list[ImportKind]) -> bytes:
@@ -30,13 +33,14 @@ def xlsx_template(kinds: list[ImportKind]) -> bytes:
     workbook.remove(workbook.active)  # type: ignore[arg-type]
     for kind in kinds:
         sheet = workbook.create_sheet(kind.value)
-        sheet.append([column.name for column in COLUMNS[kind]])
-        sheet.append([_typed(column) for column in COLUMNS[kind]])
-        for cell in sheet[2]:
-            if isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(cell.value, str):
-                cell.number_format = "@"  # codes keep their leading zeros
+        # Through spreadsheet.cell: example text is written as inert strings like any export.
+        sheet.append([cell(sheet, column.name) for column in COLUMNS[kind]])
+        sheet.append([cell(sheet, _typed(column)) for column in COLUMNS[kind]])
+        for example in sheet[2]:
+            if isinstance(example.value, date):
+                example.number_format = "yyyy-mm-dd"
+            elif isinstance(example.value, str):
+                example.number_format = "@"  # codes keep their leading zeros
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -3,7 +3,8 @@
 Numbers are numbers (money with two decimals, ratios as percentages), dates are dates (China
 time for timestamps: Excel has no time zones), each sheet's header row is bold and frozen. The
 workbook is written in openpyxl's write-only mode, which streams rows instead of building a
-cell graph.
+cell graph. Every cell comes from customer_api.spreadsheet: names and other text stored by
+users are inert strings, never formulas, and a character XML cannot hold never fails a report.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from enum import Enum
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from customer_api.reports import labels
 from customer_api.reports.schemas import ReviewReport
+from customer_api.spreadsheet import Value, cell
 from guarantee_shared.clock import CHINA_TZ
 from guarantee_shared.schemas.portfolio import IndicatorGroup
 
@@ -40,7 +41,7 @@ Column = tuple[str, Kind]
 _BOLD = Font(bold=True)
 
 
-def _value(value: Any, kind: Kind) -> Any:
+def _value(value: Any, kind: Kind) -> Value:
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -59,17 +60,17 @@ def _sheet(
     sheet.freeze_panes = "A2"
     header_cells = []
     for header, _ in columns:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = _BOLD
-        header_cells.append(cell)
+        head = cell(sheet, header)
+        head.font = _BOLD
+        header_cells.append(head)
     sheet.append(header_cells)
     for row in rows:
         cells = []
         for value, (_, kind) in zip(row, columns, strict=True):
-            cell = WriteOnlyCell(sheet, value=_value(value, kind))
+            item = cell(sheet, _value(value, kind))
             if kind.value is not None:
-                cell.number_format = kind.value
-            cells.append(cell)
+                item.number_format = kind.value
+            cells.append(item)
         sheet.append(cells)
 
 
@@ -77,15 +78,15 @@ def _pairs(workbook: Workbook, title: str, pairs: Sequence[tuple[str, Any, Kind]
     """A two-column sheet of (item, value); each value row carries its own format."""
     sheet: WriteOnlyWorksheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
-    header = [WriteOnlyCell(sheet, value=h) for h in ("项目 item", "数值 value")]
-    for cell in header:
-        cell.font = _BOLD
+    header = [cell(sheet, h) for h in ("项目 item", "数值 value")]
+    for head in header:
+        head.font = _BOLD
     sheet.append(header)
     for label, value, kind in pairs:
-        cell = WriteOnlyCell(sheet, value=_value(value, kind))
+        item = cell(sheet, _value(value, kind))
         if kind.value is not None:
-            cell.number_format = kind.value
-        sheet.append([label, cell])
+            item.number_format = kind.value
+        sheet.append([cell(sheet, label), item])
 
 
 _INDICATORS: tuple[Column, ...] = (
