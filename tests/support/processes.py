@@ -58,7 +58,7 @@ def running(
     env: dict[str, str],
     tmp_path: Path,
     ready_path: str = "/readyz",
-    timeout_s: float = 30,
+    timeout_s: float = 90,
     python: str = sys.executable,
     cwd: Path = ROOT,
 ) -> Iterator[ServiceProcess]:
