@@ -25,7 +25,7 @@ from guarantee_shared.identifiers import (
 
 # The rating vocabulary is the engine's: one definition for both sides of the boundary.
 from guarantee_shared.schemas.rating import CustomerClass, RiskTier, SizeClass
-from guarantee_shared.text import Label, Name, Note, OneLine
+from guarantee_shared.text import FreeText, Label, Name, Note
 from guarantee_shared.types import Money, MoneyOut
 
 
@@ -74,7 +74,7 @@ class Contact(BaseModel):
     email: (
         Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=200)] | None
     ) = None
-    address: Annotated[str, StringConstraints(max_length=500), OneLine] | None = None
+    address: Annotated[str, StringConstraints(max_length=500), FreeText] | None = None
 
 
 class CustomerFields(BaseModel):
