@@ -17,7 +17,7 @@ from typing import Any, Final
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from customer_api.audit.service import record
+from customer_api.audit import service as audit
 from customer_api.complaints.schemas import (
     ComplaintEventIn,
     ComplaintEventType,
@@ -73,19 +73,9 @@ async def create(
         created_at=now,
         updated_at=now,
     )
-    session.add(complaint)
-    await session.flush()
-    await session.refresh(complaint)
-    await record(
-        session,
-        actor=actor,
-        action="create",
-        entity_type="complaint",
-        entity_id=complaint.id,
-        before=None,
-        after=snapshot(complaint),
+    return await audit.insert(
+        session, complaint, actor=actor, entity_type="complaint", snapshot=snapshot
     )
-    return complaint
 
 
 async def get(
@@ -142,15 +132,14 @@ async def record_event(
         created_at=now,
     )
     session.add(row)
-    await session.flush()
-    await record(
+    await audit.update(
         session,
-        actor=actor,
-        action=f"event.{event.type.value}",
-        entity_type="complaint",
-        entity_id=complaint.id,
+        complaint,
         before=before,
-        after=snapshot(complaint),
+        actor=actor,
+        entity_type="complaint",
+        snapshot=snapshot,
+        action=f"event.{event.type.value}",
     )
     return row, complaint
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from customer_api.audit.service import record
+from customer_api.audit import service as audit
 from customer_api.contracts.schemas import CollateralIn, CollateralOut, ContractStatus
 from customer_api.models import Collateral, Contract
 from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
@@ -51,19 +51,9 @@ async def add(
         description=fields.description,
         version=1,
     )
-    session.add(collateral)
-    await session.flush()
-    await session.refresh(collateral)
-    await record(
-        session,
-        actor=actor,
-        action="create",
-        entity_type="collateral",
-        entity_id=collateral.id,
-        before=None,
-        after=snapshot(collateral),
+    return await audit.insert(
+        session, collateral, actor=actor, entity_type="collateral", snapshot=snapshot
     )
-    return collateral
 
 
 async def get(

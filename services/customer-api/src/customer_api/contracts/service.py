@@ -9,10 +9,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from customer_api.audit.service import record
+from customer_api.audit import service as audit
 from customer_api.contracts import statemachine
 from customer_api.contracts.schemas import (
     ContractCreate,
@@ -49,6 +48,15 @@ def _duplicate(contract_no: str, existing: uuid.UUID | None) -> Conflict:
     )
 
 
+def _new_contract(fields: ContractCreate) -> Contract:
+    return Contract(
+        id=uuid.uuid4(),
+        version=1,
+        status=ContractStatus.pending.value,
+        **fields.model_dump(mode="python"),
+    )
+
+
 async def create(session: AsyncSession, fields: ContractCreate, *, actor: str) -> Contract:
     # FOR SHARE holds off a concurrent deactivation (which locks the customer FOR UPDATE and
     # counts open contracts) until this contract is committed and counted.
@@ -62,26 +70,14 @@ async def create(session: AsyncSession, fields: ContractCreate, *, actor: str) -
     existing = await _existing_id(session, fields.contract_no)
     if existing is not None:
         raise _duplicate(fields.contract_no, existing)
-    contract = Contract(id=uuid.uuid4(), version=1, status=ContractStatus.pending.value)
-    for name, value in fields.model_dump(mode="python").items():
-        setattr(contract, name, value)
-    session.add(contract)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:  # a concurrent create with the same number won the race
-        raise _duplicate(fields.contract_no, None) from exc
-    await session.refresh(contract)
-    await record(
+    return await audit.insert(
         session,
+        _new_contract(fields),
         actor=actor,
-        action="create",
         entity_type="contract",
-        entity_id=contract.id,
-        before=None,
-        after=snapshot(contract),
+        snapshot=snapshot,
+        on_conflict=lambda: _duplicate(fields.contract_no, None),
     )
-    return contract
 
 
 async def create_checked(
@@ -92,28 +88,10 @@ async def create_checked(
     number taken meanwhile fails the flush with an IntegrityError; the caller retries."""
     created = []
     for item in fields:
-        contract = Contract(id=uuid.uuid4(), version=1, status=ContractStatus.pending.value)
-        for name, value in item.model_dump(mode="python").items():
-            setattr(contract, name, value)
-        created.append(contract)
-    session.add_all(created)
-    await session.flush()
-    await session.execute(
-        select(Contract)
-        .where(Contract.id.in_([c.id for c in created]))
-        .execution_options(populate_existing=True)
+        created.append(_new_contract(item))
+    return await audit.insert_many(
+        session, created, model=Contract, actor=actor, entity_type="contract", snapshot=snapshot
     )
-    for contract in created:
-        await record(
-            session,
-            actor=actor,
-            action="create",
-            entity_type="contract",
-            entity_id=contract.id,
-            before=None,
-            after=snapshot(contract),
-        )
-    return created
 
 
 def _state_of(contract: Contract) -> statemachine.ContractState:
@@ -171,18 +149,16 @@ async def record_event(
         actor=actor,
     )
     session.add(row)
-    await session.flush()
-    await session.refresh(contract)
-    await session.refresh(row)
-    await record(
+    await audit.update(
         session,
-        actor=actor,
-        action=f"event.{event.type.value}",
-        entity_type="contract",
-        entity_id=contract.id,
+        contract,
         before=before,
-        after=snapshot(contract),
+        actor=actor,
+        entity_type="contract",
+        snapshot=snapshot,
+        action=f"event.{event.type.value}",
     )
+    await session.refresh(row)
     return row, contract
 
 

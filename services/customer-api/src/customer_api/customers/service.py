@@ -9,11 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from customer_api.audit.service import record
+from customer_api.audit import service as audit
 from customer_api.customers.schemas import CustomerFields, CustomerOut, CustomerSort
 from customer_api.models import Contract, Customer
 from guarantee_shared.db.queries import SortKey, get_or_404, keyset_page
@@ -81,23 +80,14 @@ async def create(
         raise _duplicate(fields.credit_code, existing)
     customer = Customer(id=uuid.uuid4(), version=1)
     _apply(customer, fields)
-    session.add(customer)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:  # a concurrent create with the same code won the race
-        raise _duplicate(fields.credit_code, None) from exc
-    await session.refresh(customer)
-    await record(
+    return await audit.insert(
         session,
+        customer,
         actor=actor,
-        action="create",
         entity_type="customer",
-        entity_id=customer.id,
-        before=None,
-        after=snapshot(customer),
+        snapshot=snapshot,
+        on_conflict=lambda: _duplicate(fields.credit_code, None),
     )
-    return customer
 
 
 async def create_checked(
@@ -112,25 +102,9 @@ async def create_checked(
         customer = Customer(id=uuid.uuid4(), version=1)
         _apply(customer, item)
         created.append(customer)
-    session.add_all(created)
-    await session.flush()
-    # One read-back of the server-set columns (timestamps) instead of a refresh per row.
-    await session.execute(
-        select(Customer)
-        .where(Customer.id.in_([c.id for c in created]))
-        .execution_options(populate_existing=True)
+    return await audit.insert_many(
+        session, created, model=Customer, actor=actor, entity_type="customer", snapshot=snapshot
     )
-    for customer in created:
-        await record(
-            session,
-            actor=actor,
-            action="create",
-            entity_type="customer",
-            entity_id=customer.id,
-            before=None,
-            after=snapshot(customer),
-        )
-    return created
 
 
 async def update(
@@ -154,22 +128,15 @@ async def update(
     _apply(customer, fields)
     customer.version += 1
     customer.updated_at = func.now()
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise _duplicate(fields.credit_code, None) from exc
-    await session.refresh(customer)
-    await record(
+    return await audit.update(
         session,
-        actor=actor,
-        action="update",
-        entity_type="customer",
-        entity_id=customer.id,
+        customer,
         before=before,
-        after=snapshot(customer),
+        actor=actor,
+        entity_type="customer",
+        snapshot=snapshot,
+        on_conflict=lambda: _duplicate(fields.credit_code, None),
     )
-    return customer
 
 
 async def _ensure_no_open_contracts(session: AsyncSession, customer_id: uuid.UUID) -> None:
@@ -197,16 +164,14 @@ async def deactivate(
     customer.status = "inactive"
     customer.version += 1
     customer.updated_at = func.now()
-    await session.flush()
-    await session.refresh(customer)
-    await record(
+    await audit.update(
         session,
-        actor=actor,
-        action="deactivate",
-        entity_type="customer",
-        entity_id=customer.id,
+        customer,
         before=before,
-        after=snapshot(customer),
+        actor=actor,
+        entity_type="customer",
+        snapshot=snapshot,
+        action="deactivate",
     )
     return customer
 

@@ -12,10 +12,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from customer_api.audit.service import record
+from customer_api.audit import service as audit
 from customer_api.facts.schemas import (
     CreditEventFields,
     CreditEventKind,
@@ -68,26 +67,17 @@ async def create_statement(
     )
     if existing is not None:
         raise _duplicate_period(fields, existing)
-    statement = FinancialStatement(id=uuid.uuid4(), customer_id=customer_id, version=1)
-    for name, value in fields.model_dump(mode="python").items():
-        setattr(statement, name, value)
-    session.add(statement)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:  # a concurrent create for the same period won the race
-        raise _duplicate_period(fields, None) from exc
-    await session.refresh(statement)
-    await record(
-        session,
-        actor=actor,
-        action="create",
-        entity_type="financial_statement",
-        entity_id=statement.id,
-        before=None,
-        after=statement_snapshot(statement),
+    statement = FinancialStatement(
+        id=uuid.uuid4(), customer_id=customer_id, version=1, **fields.model_dump(mode="python")
     )
-    return statement
+    return await audit.insert(
+        session,
+        statement,
+        actor=actor,
+        entity_type="financial_statement",
+        snapshot=statement_snapshot,
+        on_conflict=lambda: _duplicate_period(fields, None),
+    )
 
 
 async def create_statements_checked(
@@ -99,30 +89,20 @@ async def create_statements_checked(
     """Create statements (customer id, fields) whose customers the caller has found and whose
     periods it has found free, with one insert and one read-back, each with its audit entry.
     A period taken meanwhile fails the flush with an IntegrityError; the caller retries."""
-    created = []
-    for customer_id, fields in items:
-        statement = FinancialStatement(id=uuid.uuid4(), customer_id=customer_id, version=1)
-        for name, value in fields.model_dump(mode="python").items():
-            setattr(statement, name, value)
-        created.append(statement)
-    session.add_all(created)
-    await session.flush()
-    await session.execute(
-        select(FinancialStatement)
-        .where(FinancialStatement.id.in_([s.id for s in created]))
-        .execution_options(populate_existing=True)
-    )
-    for statement in created:
-        await record(
-            session,
-            actor=actor,
-            action="create",
-            entity_type="financial_statement",
-            entity_id=statement.id,
-            before=None,
-            after=statement_snapshot(statement),
+    created = [
+        FinancialStatement(
+            id=uuid.uuid4(), customer_id=customer_id, version=1, **fields.model_dump(mode="python")
         )
-    return created
+        for customer_id, fields in items
+    ]
+    return await audit.insert_many(
+        session,
+        created,
+        model=FinancialStatement,
+        actor=actor,
+        entity_type="financial_statement",
+        snapshot=statement_snapshot,
+    )
 
 
 async def get_statement(
@@ -157,30 +137,16 @@ def event_snapshot(event: CreditEvent) -> dict[str, Any]:
     return CreditEventOut.model_validate(event).model_dump(mode="json")
 
 
-def _apply_event(event: CreditEvent, fields: CreditEventFields) -> None:
-    for name, value in fields.model_dump(mode="python").items():
-        setattr(event, name, value)
-
-
 async def create_event(
     session: AsyncSession, *, customer_id: uuid.UUID, fields: CreditEventFields, actor: str
 ) -> CreditEvent:
     await ensure_exists(session, Customer, customer_id)
-    event = CreditEvent(id=uuid.uuid4(), customer_id=customer_id, version=1)
-    _apply_event(event, fields)
-    session.add(event)
-    await session.flush()
-    await session.refresh(event)
-    await record(
-        session,
-        actor=actor,
-        action="create",
-        entity_type="credit_event",
-        entity_id=event.id,
-        before=None,
-        after=event_snapshot(event),
+    event = CreditEvent(
+        id=uuid.uuid4(), customer_id=customer_id, version=1, **fields.model_dump(mode="python")
     )
-    return event
+    return await audit.insert(
+        session, event, actor=actor, entity_type="credit_event", snapshot=event_snapshot
+    )
 
 
 async def get_event(
@@ -205,20 +171,17 @@ async def update_event(
 ) -> CreditEvent:
     check_version(current=event.version, expected=expected_version)
     before = event_snapshot(event)
-    _apply_event(event, fields)
+    for name, value in fields.model_dump(mode="python").items():
+        setattr(event, name, value)
     event.version += 1
-    await session.flush()
-    await session.refresh(event)
-    await record(
+    return await audit.update(
         session,
-        actor=actor,
-        action="update",
-        entity_type="credit_event",
-        entity_id=event.id,
+        event,
         before=before,
-        after=event_snapshot(event),
+        actor=actor,
+        entity_type="credit_event",
+        snapshot=event_snapshot,
     )
-    return event
 
 
 async def list_events(

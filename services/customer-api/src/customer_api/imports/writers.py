@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from customer_api.audit.service import record
+from customer_api.audit import service as audit
 from customer_api.contracts import collaterals
 from customer_api.contracts import service as contracts
 from customer_api.contracts.schemas import CollateralIn, ContractCreate, EventIn, EventType
@@ -105,16 +105,14 @@ async def _audited_update(
     for name, value in changes.items():
         setattr(row, name, value)
     row.version += 1
-    await session.flush()
-    await session.refresh(row)
-    await record(
+    await audit.update(
         session,
-        actor=actor,
-        action="import.update",
-        entity_type=entity_type,
-        entity_id=row.id,
+        row,
         before=before,
-        after=snapshot(row),
+        actor=actor,
+        entity_type=entity_type,
+        snapshot=snapshot,
+        action="import.update",
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from customer_api.audit.service import record
+from customer_api.audit import service as audit
 from customer_api.customers import service as customers
 from customer_api.models import Customer, Rating, Survey, Verification
 from customer_api.reviews.schemas import (
@@ -94,17 +94,12 @@ async def create_verification(
         actor=actor,
         version=1,
     )
-    session.add(verification)
-    await session.flush()
-    await session.refresh(verification)
-    await record(
+    await audit.insert(
         session,
+        verification,
         actor=actor,
-        action="create",
         entity_type="verification",
-        entity_id=verification.id,
-        before=None,
-        after=verification_snapshot(verification),
+        snapshot=verification_snapshot,
     )
     moment = verified_moment(fields.verified_on)
     if customer.last_verified_at is None or moment >= customer.last_verified_at:
@@ -113,15 +108,14 @@ async def create_verification(
         customer.next_review_due = verification.next_review_due
         customer.version += 1
         customer.updated_at = utc_now()
-        await session.flush()
-        await record(
+        await audit.update(
             session,
-            actor=actor,
-            action="verify",
-            entity_type="customer",
-            entity_id=customer.id,
+            customer,
             before=before,
-            after=customers.snapshot(customer),
+            actor=actor,
+            entity_type="customer",
+            snapshot=customers.snapshot,
+            action="verify",
         )
     return verification
 
@@ -140,19 +134,9 @@ async def create_survey(
         actor=actor,
         version=1,
     )
-    session.add(survey)
-    await session.flush()
-    await session.refresh(survey)
-    await record(
-        session,
-        actor=actor,
-        action="create",
-        entity_type="survey",
-        entity_id=survey.id,
-        before=None,
-        after=survey_snapshot(survey),
+    return await audit.insert(
+        session, survey, actor=actor, entity_type="survey", snapshot=survey_snapshot
     )
-    return survey
 
 
 async def get_verification(
