@@ -80,3 +80,14 @@ def test_models_and_migrations_agree(scratch_url: str) -> None:
             await engine.dispose()
 
     assert asyncio.run(run()) == []
+
+
+def test_the_migrate_command(scratch_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert migrations.cli(SCRIPT_LOCATION, scratch_url, ["heads"]) == 0
+    assert capsys.readouterr().out.split() == list(migrations.heads(SCRIPT_LOCATION))
+    assert migrations.cli(SCRIPT_LOCATION, scratch_url, []) == 0  # upgrade to head
+    assert "customers" in asyncio.run(_tables(scratch_url))
+    assert migrations.cli(SCRIPT_LOCATION, scratch_url, ["downgrade", "base"]) == 0
+    assert asyncio.run(_tables(scratch_url)) == ["alembic_version"]
+    assert migrations.cli(SCRIPT_LOCATION, scratch_url, ["sideways"]) == 2
+    assert "usage" in capsys.readouterr().err

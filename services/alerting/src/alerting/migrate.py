@@ -1,4 +1,5 @@
-"""`python -m alerting.migrate [upgrade|downgrade REV|heads]` on DATABASE_URL (or embedded)."""
+"""`python -m alerting.migrate [upgrade [REV] | downgrade REV | heads]` on DATABASE_URL (or the
+embedded server in development)."""
 
 from __future__ import annotations
 
@@ -15,17 +16,7 @@ SCRIPT_LOCATION = Path(__file__).parent / "migrations"
 def main(argv: list[str]) -> int:
     settings = AlertingSettings()
     url = resolve_database_url(settings.database_url, settings.data_dir)
-    action = argv[0] if argv else "upgrade"
-    if action == "upgrade":
-        migrations.upgrade(SCRIPT_LOCATION, url, argv[1] if len(argv) > 1 else "head")
-    elif action == "downgrade" and len(argv) == 2:
-        migrations.downgrade(SCRIPT_LOCATION, url, argv[1])
-    elif action == "heads":
-        print(" ".join(migrations.heads(SCRIPT_LOCATION)))  # noqa: T201 - a CLI's output
-    else:
-        print(__doc__, file=sys.stderr)  # noqa: T201
-        return 2
-    return 0
+    return migrations.cli(SCRIPT_LOCATION, url, argv)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from alembic import command, context
@@ -83,3 +85,21 @@ def run_env(metadata: MetaData, schema: str) -> None:
         await engine.dispose()
 
     asyncio.run(run_async())
+
+
+USAGE = "usage: python -m <service>.migrate [upgrade [REV] | downgrade REV | heads]"
+
+
+def cli(script_location: Path, url: str, argv: Sequence[str]) -> int:
+    """A service's ``migrate`` command on ``url``: upgrade (default, to head), downgrade, heads."""
+    action = argv[0] if argv else "upgrade"
+    if action == "upgrade" and len(argv) <= 2:
+        upgrade(script_location, url, argv[1] if len(argv) == 2 else "head")
+    elif action == "downgrade" and len(argv) == 2:
+        downgrade(script_location, url, argv[1])
+    elif action == "heads" and len(argv) == 1:
+        print(" ".join(heads(script_location)))  # noqa: T201 - a command's output
+    else:
+        print(USAGE, file=sys.stderr)  # noqa: T201
+        return 2
+    return 0

@@ -9,7 +9,8 @@ from fastapi import Query
 
 from customer_api.deps import PortfolioRead, SessionDep, SettingsDep
 from customer_api.portfolio import service
-from customer_api.portfolio.schemas import (
+from guarantee_shared.pagination import DEFAULT_LIMIT
+from guarantee_shared.schemas.portfolio import (
     GroupBy,
     IndicatorReport,
     Period,
@@ -17,7 +18,6 @@ from customer_api.portfolio.schemas import (
     SignalKind,
     SignalPage,
 )
-from guarantee_shared.pagination import DEFAULT_LIMIT
 from guarantee_shared.web.http import CursorQuery, LimitQuery
 from guarantee_shared.web.routing import api_router
 
