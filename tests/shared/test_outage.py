@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from guarantee_shared.db.engine import SessionDep, create_engine, create_sessionmaker
+from guarantee_shared.db.outage import install_outage_handlers
 from guarantee_shared.settings import ServiceSettings
 from guarantee_shared.web.app import build_app
 from tests.support.processes import free_port
@@ -31,6 +32,7 @@ def _app(database_url: str) -> FastAPI:
         version="0",
         description="",
     )
+    install_outage_handlers(app)
     app.state.engine = create_engine(database_url, application_name="outage-test")
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
 

@@ -3,7 +3,8 @@
 While PostgreSQL restarts, fails over or refuses connections, a request that needs it cannot
 succeed now but will soon, and nothing it began was committed: the caller should get a 503 with
 ``Retry-After`` and try again, not a 500 that says the service is broken (the handler that
-renders it is in ``guarantee_shared.web.problems``). The errors come in several shapes:
+renders it, :func:`install_outage_handlers`, is installed by every service with a database).
+The errors come in several shapes:
 
 * a connection that dies under a statement (restart, failover, network): SQLAlchemy reports a
   ``DBAPIError`` with ``connection_invalidated``, once it knows the error as a disconnect;
@@ -23,8 +24,15 @@ import traceback
 from collections.abc import Iterator
 
 from asyncpg.exceptions import InternalClientError, OutdatedSchemaCacheError
+from fastapi import FastAPI, Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from guarantee_shared.errors import DatabaseUnavailable
+from guarantee_shared.logging import get_logger
+from guarantee_shared.web.problems import ProblemResponse, domain_problem, unexpected_problem
+
+log = get_logger(__name__)
 
 # Connection exceptions (class 08); a backend terminated by a shutdown (admin, crash); cannot
 # connect now (starting up, shutting down); too many connections: the server, not the
@@ -77,3 +85,26 @@ def database_unavailable(exc: BaseException) -> bool:
         if isinstance(error, OSError) and _raised_by_driver(error):
             return True
     return False
+
+
+async def _on_database_error(request: Request, exc: Exception) -> ProblemResponse:
+    if not database_unavailable(exc):
+        return unexpected_problem(request, exc)
+    # The type only: a statement's text and parameters (which may be personal data) stay out.
+    log.warning("database_unavailable", path=request.url.path, error_type=type(exc).__name__)
+    return domain_problem(
+        DatabaseUnavailable("The database cannot be reached right now; retry shortly.")
+    )
+
+
+def install_outage_handlers(app: FastAPI) -> None:
+    """Answer an unreachable database with 503 ``database-unavailable`` and ``Retry-After``.
+
+    Registered by class, the handlers run inside the app (ServiceMiddleware counts the status
+    sent, the connection stays open); any other error of these classes is still a logged 500.
+    OSError is among them because asyncpg raises a refused connection as the socket's error.
+    Not part of ``build_app``: the web layer does not import the database stack, which the
+    rating engine's production install does not have.
+    """
+    for error_class in (DBAPIError, PoolTimeout, OSError):
+        app.add_exception_handler(error_class, _on_database_error)

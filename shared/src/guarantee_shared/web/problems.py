@@ -7,12 +7,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from guarantee_shared.db.outage import database_unavailable
-from guarantee_shared.errors import PROBLEM_BASE, DatabaseUnavailable, DomainError
+from guarantee_shared.errors import PROBLEM_BASE, DomainError
 from guarantee_shared.logging import get_logger
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -85,8 +82,7 @@ async def _on_validation(_: Request, exc: Exception) -> ProblemResponse:
     )
 
 
-async def _on_domain(_: Request, exc: Exception) -> ProblemResponse:
-    assert isinstance(exc, DomainError)
+def domain_problem(exc: DomainError) -> ProblemResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
     if exc.retry_after_s is not None:
         headers["Retry-After"] = str(exc.retry_after_s)
@@ -95,34 +91,30 @@ async def _on_domain(_: Request, exc: Exception) -> ProblemResponse:
     )
 
 
+async def _on_domain(_: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, DomainError)
+    return domain_problem(exc)
+
+
 async def _on_http(_: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     return problem(exc.status_code, detail=str(exc.detail), headers=dict(exc.headers or {}))
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
+def unexpected_problem(request: Request, exc: Exception) -> ProblemResponse:
     log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     return problem(500, detail="The server could not complete the request; it has been logged.")
 
 
-async def _on_database_error(request: Request, exc: Exception) -> ProblemResponse:
-    """A database that cannot be reached is a 503 the caller retries, not a 500."""
-    if not database_unavailable(exc):
-        return await _on_unexpected(request, exc)
-    # The type only: a statement's text and parameters (which may be personal data) stay out.
-    log.warning("database_unavailable", path=request.url.path, error_type=type(exc).__name__)
-    return await _on_domain(
-        request, DatabaseUnavailable("The database cannot be reached right now; retry shortly.")
-    )
+async def _on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
+    return unexpected_problem(request, exc)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(DomainError, _on_domain)
     app.add_exception_handler(StarletteHTTPException, _on_http)
-    # Registered by class, these run inside the app like the handlers above; the catch-all
-    # below runs outside every middleware and re-raises, so the server also drops the
-    # connection. OSError is here because asyncpg raises a refused connection as the socket's.
-    for db_error in (DBAPIError, PoolTimeout, OSError):
-        app.add_exception_handler(db_error, _on_database_error)
+    # Runs outside every middleware, and Starlette re-raises after it, so uvicorn also drops
+    # the connection: an error a caller should see otherwise needs a handler of its own class
+    # (guarantee_shared.db.outage.install_outage_handlers is one).
     app.add_exception_handler(Exception, _on_unexpected)
