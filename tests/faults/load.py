@@ -245,16 +245,16 @@ def _next_event(status: str, rng: random.Random, *, full_cycle: bool) -> tuple[s
     if status == "pending":
         return "activate", PRINCIPAL
     if status == "active":
-        if full_cycle and rng.random() < 0.03:
+        if full_cycle and rng.random() < 0.06:
             return "compensation", "5000.00"
         return ("overdue", "2000.00") if rng.random() < 0.15 else ("repayment", small)
     if status == "overdue":
         roll = rng.random()
-        if full_cycle and roll < 0.05:
+        if full_cycle and roll < 0.1:
             return "compensation", "5000.00"
-        if roll < 0.45:
+        if roll < 0.5:
             return "cure", None
-        return ("overdue", "3000.00") if roll < 0.55 else ("repayment", small)
+        return ("overdue", "3000.00") if roll < 0.6 else ("repayment", small)
     if status == "compensated":
         # Whole thousands of a compensation of 5000: recoveries and write-offs settle it exactly,
         # ending written off (a write-off took the last of it) or closable.
