@@ -13,6 +13,8 @@ class DomainError(Exception):
     status: int = 400
     title: str = "Bad request"
     slug: str = "bad-request"
+    # Seconds a caller should wait before trying again (the Retry-After header), when known.
+    retry_after_s: int | None = None
 
     def __init__(self, detail: str, *, title: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
@@ -79,3 +81,14 @@ class PeerUnavailable(DomainError):
     status = 503
     title = "Dependency unavailable"
     slug = "dependency-unavailable"
+
+
+class DatabaseUnavailable(DomainError):
+    """The database could not be reached (restart, failover, no free connection). Nothing of
+    the request was committed, unless the connection died during the commit itself; a retry
+    with the same Idempotency-Key settles which."""
+
+    status = 503
+    title = "Database unavailable"
+    slug = "database-unavailable"
+    retry_after_s = 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Known to everyone by design, so it is refused in production (see the validator below).
@@ -27,10 +27,21 @@ class ServiceSettings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
     max_body_bytes: int = 1_048_576
     idempotency_ttl_hours: int = 24
+    # Shutdown (guarantee_shared.web.server): after SIGTERM, seconds /readyz answers 503 while
+    # requests are still served, so load balancers stop sending any (None: 5 in production,
+    # else 0); then seconds in-flight requests get to finish before they are cancelled.
+    shutdown_drain_s: float | None = Field(default=None, ge=0)
+    shutdown_timeout_s: int = Field(default=20, ge=0)
 
     customer_api_url: str = "http://127.0.0.1:8001"
     rating_engine_url: str = "http://127.0.0.1:8002"
     alerting_url: str = "http://127.0.0.1:8003"
+
+    @model_validator(mode="after")
+    def _drain_default(self) -> ServiceSettings:
+        if self.shutdown_drain_s is None:
+            self.shutdown_drain_s = 5.0 if self.environment == "production" else 0.0
+        return self
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> ServiceSettings:

@@ -1,23 +1,15 @@
-"""`python -m alerting`: serve on ALERTING_PORT (uvicorn, one process)."""
+"""`python -m alerting`: serve on ALERTING_PORT (uvicorn, one process, drains on exit)."""
 
 from __future__ import annotations
 
-import uvicorn
-
+from alerting.app import create_app
 from alerting.settings import AlertingSettings
+from guarantee_shared.web.server import serve
 
 
 def main() -> None:
     settings = AlertingSettings()
-    uvicorn.run(
-        "alerting.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.alerting_port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,
-    )
+    serve(create_app(settings), host=settings.host, port=settings.alerting_port, settings=settings)
 
 
 if __name__ == "__main__":

@@ -1,22 +1,16 @@
-"""`python -m customer_api`: serve on CUSTOMER_API_PORT (uvicorn, one process)."""
+"""`python -m customer_api`: serve on CUSTOMER_API_PORT (uvicorn, one process, drains on exit)."""
 
 from __future__ import annotations
 
-import uvicorn
-
+from customer_api.app import create_app
 from customer_api.settings import CustomerApiSettings
+from guarantee_shared.web.server import serve
 
 
 def main() -> None:
     settings = CustomerApiSettings()
-    uvicorn.run(
-        "customer_api.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.customer_api_port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,
+    serve(
+        create_app(settings), host=settings.host, port=settings.customer_api_port, settings=settings
     )
 
 

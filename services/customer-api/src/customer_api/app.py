@@ -31,6 +31,7 @@ from guarantee_shared.db.embedded import resolve_database_url
 from guarantee_shared.db.engine import create_engine, create_sessionmaker
 from guarantee_shared.db.idempotency import purge_expired_keys
 from guarantee_shared.db.migrations import pending_reason
+from guarantee_shared.db.outage import install_outage_handlers
 from guarantee_shared.logging import get_logger
 from guarantee_shared.web.app import build_app
 from guarantee_shared.web.auth import ServiceToken
@@ -124,6 +125,7 @@ def create_app(
         readiness={"database": _database_ready},
         body_limit_overrides={"/v1/imports": settings.import_max_bytes},
     )
+    install_outage_handlers(app)
     app.include_router(customers_router)
     app.include_router(facts_router)
     app.include_router(contracts_router)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-import uvicorn
-
+from guarantee_shared.web.server import serve
 from rating_engine.app import create_app
 from rating_engine.ruleset import RulesetError
 from rating_engine.settings import RatingEngineSettings
@@ -20,14 +19,11 @@ def main() -> None:
         # A clear line and a non-zero exit, not a traceback: the ruleset is data to fix.
         sys.stderr.write(f"rating-engine cannot start: {exc}\n")
         raise SystemExit(2) from exc
-    uvicorn.run(
+    serve(
         app,
         host=os.environ.get("HOST", "127.0.0.1"),
         port=settings.rating_engine_port,
-        log_level=settings.log_level.lower(),
-        log_config=None,  # logging is configured by build_app (structlog JSON)
-        access_log=False,
-        proxy_headers=True,
+        settings=settings,
     )
 
 

@@ -42,6 +42,8 @@ def build_app(
     )
     app.router.route_class = DecimalJSONRoute
     app.state.settings = settings
+    # Set by guarantee_shared.web.server when a signal asks the process to stop: /readyz fails.
+    app.state.draining = False
     app.state.token_verifier = TokenVerifier(settings)
     install_problem_handlers(app)
     # The probe routes go straight into the app's own route list rather than through

@@ -21,6 +21,11 @@ def probes_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
 
     @router.get("/readyz", summary="Readiness: dependencies reachable, migrations at head")
     async def readyz(request: Request) -> JSONResponse:
+        if request.app.state.draining:
+            # Stopping (guarantee_shared.web.server): still serving, but send nothing new.
+            return JSONResponse(
+                {"status": "not_ready", "checks": {"shutdown": "draining"}}, status_code=503
+            )
         results: dict[str, str] = {}
         for name, check in checks.items():
             try:

@@ -82,12 +82,18 @@ async def _on_validation(_: Request, exc: Exception) -> ProblemResponse:
     )
 
 
-async def _on_domain(_: Request, exc: Exception) -> ProblemResponse:
-    assert isinstance(exc, DomainError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+def domain_problem(exc: DomainError) -> ProblemResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+    if exc.retry_after_s is not None:
+        headers["Retry-After"] = str(exc.retry_after_s)
     return problem(
         exc.status, title=exc.title, detail=exc.detail, type_=exc.type, headers=headers, **exc.extra
     )
+
+
+async def _on_domain(_: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, DomainError)
+    return domain_problem(exc)
 
 
 async def _on_http(_: Request, exc: Exception) -> ProblemResponse:
@@ -95,13 +101,20 @@ async def _on_http(_: Request, exc: Exception) -> ProblemResponse:
     return problem(exc.status_code, detail=str(exc.detail), headers=dict(exc.headers or {}))
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
+def unexpected_problem(request: Request, exc: Exception) -> ProblemResponse:
     log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     return problem(500, detail="The server could not complete the request; it has been logged.")
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
+    return unexpected_problem(request, exc)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(DomainError, _on_domain)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    # Runs outside every middleware, and Starlette re-raises after it, so uvicorn also drops
+    # the connection: an error a caller should see otherwise needs a handler of its own class
+    # (guarantee_shared.db.outage.install_outage_handlers is one).
     app.add_exception_handler(Exception, _on_unexpected)
