@@ -9,8 +9,11 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
-from tests.support.auth import bearer
+from customer_api.app import create_app
+from customer_api.settings import CustomerApiSettings
+from tests.support.auth import ALL_SCOPES, bearer
 from tests.support.factories import customer_body, statement_body
 
 PARTNER_FIELDS = {
@@ -199,16 +202,64 @@ async def test_rerun_of_an_empty_book_succeeds(client: httpx.AsyncClient) -> Non
     assert missing.status_code == 404
 
 
-async def test_unknown_model_version_is_refused_without_writing(
+def _names_model_version(response: httpx.Response) -> None:
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["loc"] for e in response.json()["errors"]] == [["body", "model_version"]]
+
+
+async def test_unknown_model_version_is_a_422_naming_the_field_and_writes_nothing(
     client: httpx.AsyncClient, db: asyncpg.Connection
 ) -> None:
     customer = await _healthy_customer(client)
     response = await client.post(
         f"/v1/customers/{customer['id']}/rate", json={"model_version": "v999"}
     )
-    assert 400 <= response.status_code < 600
-    assert response.status_code != 500
+    # The engine's 404 is the caller's mistake, not a failing peer (it was a 502).
+    _names_model_version(response)
+    assert "v999" in response.json()["errors"][0]["msg"]
     assert await db.fetchval("select count(*) from customer.ratings") == 0
+    assert (await client.get(f"/v1/customers/{customer['id']}")).json()["version"] == 1
+
+
+async def test_a_rerun_checks_the_model_version_before_queueing_a_job(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    await _healthy_customer(client)
+    response = await client.post("/v1/ratings/rerun", json={"model_version": "v999"})
+    _names_model_version(response)
+    assert await db.fetchval("select count(*) from customer.jobs") == 0
+    known = await client.post("/v1/ratings/rerun", json={"model_version": "v1"})
+    assert known.status_code == 202, known.text
+
+
+@pytest.mark.parametrize("path", ["/v1/ratings/rerun", "/v1/customers/{id}/rate"])
+async def test_an_empty_model_version_is_refused_not_read_as_the_active_one(
+    client: httpx.AsyncClient, db: asyncpg.Connection, path: str
+) -> None:
+    customer = await _healthy_customer(client)
+    response = await client.post(path.format(id=customer["id"]), json={"model_version": ""})
+    _names_model_version(response)
+    assert await db.fetchval("select count(*) from customer.jobs") == 0
+    assert await db.fetchval("select count(*) from customer.ratings") == 0
+
+
+async def test_a_rerun_naming_a_version_while_the_engine_is_down_is_a_503_and_queues_nothing(
+    settings: CustomerApiSettings, db: asyncpg.Connection
+) -> None:
+    # Port 9 (discard) has no listener here: every connection is refused at once.
+    down = create_app(settings.model_copy(update={"rating_engine_url": "http://127.0.0.1:9"}))
+    async with (
+        LifespanManager(down) as manager,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app),
+            base_url="http://test",
+            headers=bearer(*ALL_SCOPES),
+        ) as api,
+    ):
+        response = await api.post("/v1/ratings/rerun", json={"model_version": "v1"})
+    assert response.status_code == 503, response.text
+    assert await db.fetchval("select count(*) from customer.jobs") == 0
 
 
 async def test_a_worse_tier_on_the_next_rating_is_a_tier_downgrade_signal(
