@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Known to everyone by design, so it is refused in production (see the validator below).
@@ -26,6 +26,8 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
     max_body_bytes: int = 1_048_576
+    # Strict-Transport-Security max-age on answers to requests that came over TLS; 0: none.
+    hsts_max_age_s: int = Field(default=31_536_000, ge=0)
     idempotency_ttl_hours: int = 24
 
     customer_api_url: str = "http://127.0.0.1:8001"

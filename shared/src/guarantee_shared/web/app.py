@@ -11,6 +11,7 @@ from guarantee_shared.logging import configure_logging
 from guarantee_shared.settings import ServiceSettings
 from guarantee_shared.web.auth import TokenVerifier
 from guarantee_shared.web.docs import install_docs
+from guarantee_shared.web.headers import SecurityHeaders
 from guarantee_shared.web.middleware import ServiceMiddleware
 from guarantee_shared.web.probes import ReadinessCheck, probes_router
 from guarantee_shared.web.problems import install_problem_handlers
@@ -54,5 +55,6 @@ def build_app(
         service=service,
         max_bytes=settings.max_body_bytes,
         overrides=body_limit_overrides,
+        security=SecurityHeaders(hsts_max_age_s=settings.hsts_max_age_s),
     )
     return app
