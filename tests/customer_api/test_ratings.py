@@ -13,6 +13,8 @@ from asgi_lifespan import LifespanManager
 
 from customer_api.app import create_app
 from customer_api.settings import CustomerApiSettings
+from rating_engine.app import create_app as create_engine_app
+from rating_engine.settings import RatingEngineSettings
 from tests.support.auth import ALL_SCOPES, bearer
 from tests.support.factories import customer_body, statement_body
 
@@ -280,3 +282,31 @@ async def test_a_worse_tier_on_the_next_rating_is_a_tier_downgrade_signal(
     assert [(s["customer_id"], s["value"], s["source_id"]) for s in signals["items"]] == [
         (customer["id"], "high", second.json()["id"])
     ]
+
+
+@pytest.mark.parametrize(("audience", "status"), [("guarantee-platform", 201), ("elsewhere", 502)])
+async def test_the_token_customer_api_signs_for_the_engine_carries_issuer_and_audience(
+    settings: CustomerApiSettings, db: asyncpg.Connection, audience: str, status: int
+) -> None:
+    checks = {"auth_issuer": "https://login.example.com/", "auth_audience": "guarantee-platform"}
+    engine = create_engine_app(
+        RatingEngineSettings(environment="test", log_level="WARNING", **checks)
+    )
+    api_app = create_app(
+        settings.model_copy(update={**checks, "auth_audience": audience}),
+        rating_transport=httpx.ASGITransport(app=engine),
+    )
+    async with (
+        LifespanManager(api_app) as manager,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app),
+            base_url="http://test",
+            headers=bearer(*ALL_SCOPES, issuer=checks["auth_issuer"], audience=audience),
+        ) as api,
+    ):
+        customer = await api.post("/v1/customers", json=customer_body())
+        assert customer.status_code == 201, customer.text
+        rated = await api.post(f"/v1/customers/{customer.json()['id']}/rate")
+    # Configured alike, the engine accepts customer-api's own token; told another audience,
+    # it refuses it (a peer's refusal of our token is the 502 of a misconfiguration).
+    assert rated.status_code == status, rated.text

@@ -31,6 +31,11 @@ def build_app(
     readiness: dict[str, ReadinessCheck] | None = None,
     body_limit_overrides: dict[str, int] | None = None,
 ) -> FastAPI:
+    if settings.environment == "production" and settings.metrics_token is None:
+        # /metrics exposes portfolio figures; production serves it only to a scraper with the
+        # token. One listener and a bearer token, rather than a second port, keeps one server
+        # per process and works with any Prometheus (authorization.credentials_file).
+        raise RuntimeError("ENVIRONMENT=production needs METRICS_TOKEN (32+ characters)")
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     app = FastAPI(
         title=title,
