@@ -56,7 +56,7 @@ class SecurityHeaders:
         )
 
     def missing(self, headers: Iterable[Any], *, tls: bool) -> list[tuple[bytes, bytes]]:
-        present = {bytes(name).lower() for name, _ in headers}
+        present = {name.lower() for name, _ in headers}
         added = [header for header in _DEFAULTS if header[0] not in present]
         if tls and self._hsts is not None and _HSTS not in present:
             added.append(self._hsts)
