@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support.auth import bearer
 
@@ -119,6 +121,45 @@ async def test_bad_rules_name_the_field(api: httpx.AsyncClient) -> None:
         locs = [e["loc"][: len(loc)] for e in response.json()["errors"]]
         assert loc in locs, (body, response.json())
     assert len(await all_rules(api)) == 32
+
+
+@pytest.mark.parametrize(
+    ("field", "literal"),
+    [
+        ("for_cycles", '"3"'),
+        ("for_cycles", "true"),
+        ("for_cycles", "3.0"),
+        ("for_cycles", "3e0"),
+        ("threshold", '"0.05"'),
+        ("threshold", '"+1_0"'),
+        ("threshold", '"０.５"'),
+        ("threshold", "true"),
+    ],
+)
+async def test_counts_and_thresholds_are_json_numbers(
+    api: httpx.AsyncClient, field: str, literal: str
+) -> None:
+    placeholder = "\x00raw\x00"
+    text = json.dumps({**rule_body(), field: placeholder}).replace(json.dumps(placeholder), literal)
+    response = await api.post(
+        "/v1/rules", content=text.encode(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert ["body", field] in [e["loc"] for e in response.json()["errors"]]
+
+
+@pytest.mark.parametrize(("literal", "value"), [("0.05", 0.05), ("5e-2", 0.05), ("-3", -3)])
+async def test_a_threshold_is_any_json_number(
+    api: httpx.AsyncClient, literal: str, value: float
+) -> None:
+    placeholder = "\x00raw\x00"
+    body = {**rule_body(), "threshold": placeholder}
+    text = json.dumps(body).replace(json.dumps(placeholder), literal)
+    response = await api.post(
+        "/v1/rules", content=text.encode(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["threshold"] == value
 
 
 async def test_scopes_are_enforced(api: httpx.AsyncClient) -> None:

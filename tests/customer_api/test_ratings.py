@@ -9,8 +9,13 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
-from tests.support.auth import bearer
+from customer_api.app import create_app
+from customer_api.settings import CustomerApiSettings
+from rating_engine.app import create_app as create_engine_app
+from rating_engine.settings import RatingEngineSettings
+from tests.support.auth import ALL_SCOPES, bearer
 from tests.support.factories import customer_body, statement_body
 
 PARTNER_FIELDS = {
@@ -199,16 +204,64 @@ async def test_rerun_of_an_empty_book_succeeds(client: httpx.AsyncClient) -> Non
     assert missing.status_code == 404
 
 
-async def test_unknown_model_version_is_refused_without_writing(
+def _names_model_version(response: httpx.Response) -> None:
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["loc"] for e in response.json()["errors"]] == [["body", "model_version"]]
+
+
+async def test_unknown_model_version_is_a_422_naming_the_field_and_writes_nothing(
     client: httpx.AsyncClient, db: asyncpg.Connection
 ) -> None:
     customer = await _healthy_customer(client)
     response = await client.post(
         f"/v1/customers/{customer['id']}/rate", json={"model_version": "v999"}
     )
-    assert 400 <= response.status_code < 600
-    assert response.status_code != 500
+    # The engine's 404 is the caller's mistake, not a failing peer (it was a 502).
+    _names_model_version(response)
+    assert "v999" in response.json()["errors"][0]["msg"]
     assert await db.fetchval("select count(*) from customer.ratings") == 0
+    assert (await client.get(f"/v1/customers/{customer['id']}")).json()["version"] == 1
+
+
+async def test_a_rerun_checks_the_model_version_before_queueing_a_job(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    await _healthy_customer(client)
+    response = await client.post("/v1/ratings/rerun", json={"model_version": "v999"})
+    _names_model_version(response)
+    assert await db.fetchval("select count(*) from customer.jobs") == 0
+    known = await client.post("/v1/ratings/rerun", json={"model_version": "v1"})
+    assert known.status_code == 202, known.text
+
+
+@pytest.mark.parametrize("path", ["/v1/ratings/rerun", "/v1/customers/{id}/rate"])
+async def test_an_empty_model_version_is_refused_not_read_as_the_active_one(
+    client: httpx.AsyncClient, db: asyncpg.Connection, path: str
+) -> None:
+    customer = await _healthy_customer(client)
+    response = await client.post(path.format(id=customer["id"]), json={"model_version": ""})
+    _names_model_version(response)
+    assert await db.fetchval("select count(*) from customer.jobs") == 0
+    assert await db.fetchval("select count(*) from customer.ratings") == 0
+
+
+async def test_a_rerun_naming_a_version_while_the_engine_is_down_is_a_503_and_queues_nothing(
+    settings: CustomerApiSettings, db: asyncpg.Connection
+) -> None:
+    # Port 9 (discard) has no listener here: every connection is refused at once.
+    down = create_app(settings.model_copy(update={"rating_engine_url": "http://127.0.0.1:9"}))
+    async with (
+        LifespanManager(down) as manager,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app),
+            base_url="http://test",
+            headers=bearer(*ALL_SCOPES),
+        ) as api,
+    ):
+        response = await api.post("/v1/ratings/rerun", json={"model_version": "v1"})
+    assert response.status_code == 503, response.text
+    assert await db.fetchval("select count(*) from customer.jobs") == 0
 
 
 async def test_a_worse_tier_on_the_next_rating_is_a_tier_downgrade_signal(
@@ -229,3 +282,31 @@ async def test_a_worse_tier_on_the_next_rating_is_a_tier_downgrade_signal(
     assert [(s["customer_id"], s["value"], s["source_id"]) for s in signals["items"]] == [
         (customer["id"], "high", second.json()["id"])
     ]
+
+
+@pytest.mark.parametrize(("audience", "status"), [("guarantee-platform", 201), ("elsewhere", 502)])
+async def test_the_token_customer_api_signs_for_the_engine_carries_issuer_and_audience(
+    settings: CustomerApiSettings, db: asyncpg.Connection, audience: str, status: int
+) -> None:
+    checks = {"auth_issuer": "https://login.example.com/", "auth_audience": "guarantee-platform"}
+    engine = create_engine_app(
+        RatingEngineSettings(environment="test", log_level="WARNING", **checks)
+    )
+    api_app = create_app(
+        settings.model_copy(update={**checks, "auth_audience": audience}),
+        rating_transport=httpx.ASGITransport(app=engine),
+    )
+    async with (
+        LifespanManager(api_app) as manager,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app),
+            base_url="http://test",
+            headers=bearer(*ALL_SCOPES, issuer=checks["auth_issuer"], audience=audience),
+        ) as api,
+    ):
+        customer = await api.post("/v1/customers", json=customer_body())
+        assert customer.status_code == 201, customer.text
+        rated = await api.post(f"/v1/customers/{customer.json()['id']}/rate")
+    # Configured alike, the engine accepts customer-api's own token; told another audience,
+    # it refuses it (a peer's refusal of our token is the 502 of a misconfiguration).
+    assert rated.status_code == status, rated.text

@@ -4,7 +4,10 @@ input. The alerting service is replaced per test by a fake (down unless a test f
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -381,7 +384,39 @@ async def test_the_html_is_self_contained_and_escaped(
     assert "<script" not in lowered
     assert "<link" not in lowered
     assert "@import" not in lowered
-    assert "http" not in lowered.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "http" not in lowered.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
+        '<meta http-equiv="content-security-policy"', ""
+    )
+
+
+async def test_the_html_report_has_a_strict_content_security_policy(
+    client: httpx.AsyncClient, book: ReportBook
+) -> None:
+    response = await client.get("/v1/reports/review", params={"as_of": AS_OF, "format": "html"})
+    assert response.status_code == 200
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response.headers["content-security-policy"].split(";")
+    )
+    style = re.search(r"<style>(.*?)</style>", response.text, re.S)
+    assert style is not None
+    digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+    assert policy == {
+        "default-src": "'none'",  # no script, image, font, frame or connection of any kind
+        "style-src": f"'sha256-{digest}'",  # exactly the page's one stylesheet
+        "base-uri": "'none'",
+        "form-action": "'none'",
+        "frame-ancestors": "'none'",
+    }
+    assert response.text.count("<style>") == 1
+    assert ' style="' not in response.text  # an inline style attribute would be refused
+    # The policy is also in the page, for a copy saved and opened later.
+    assert '<meta http-equiv="Content-Security-Policy" content="default-src &#x27;none&#x27;' in (
+        response.text
+    )
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
 
 
 @pytest.mark.parametrize(

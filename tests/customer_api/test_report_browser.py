@@ -118,6 +118,44 @@ async def test_chromium_renders_the_report_with_its_charts(
     assert len(colours) > 10, "the screenshot is (nearly) blank"
 
 
+def _csp_violations(chromium: str, page: Path, profile: Path) -> list[str]:
+    """What Chromium's console says the page's Content-Security-Policy blocked."""
+    loaded = run_chromium(chromium, profile, "--enable-logging=stderr", "--v=0", "--dump-dom",
+                          page.as_uri())  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    return [
+        line
+        for line in loaded.stderr.splitlines()
+        if "CONSOLE" in line and "Content Security Policy" in line
+    ]
+
+
+async def test_the_report_renders_under_its_own_content_security_policy(
+    client: httpx.AsyncClient, db: asyncpg.Connection, chromium: str, tmp_path: Path
+) -> None:
+    await build(db)
+    response = await client.get("/v1/reports/review", params={"as_of": AS_OF, "format": "html"})
+    assert response.status_code == 200
+    page = tmp_path / "review.html"
+    page.write_text(response.text, encoding="utf-8")
+    # The policy travels in the page, so the saved copy is held to it: nothing is blocked,
+    # so the stylesheet (allowed by its hash) applies and nothing else is attempted.
+    assert _csp_violations(chromium, page, tmp_path / "profile-csp") == []
+
+    # Control: the same page with one inline style attribute and one script, which the policy
+    # must refuse, and Chromium must say so.
+    tampered = tmp_path / "review-tampered.html"
+    tampered.write_text(
+        response.text.replace("<h1>", '<h1 style="color:red">', 1).replace(
+            "</body>", "<script>document.title = 'ran'</script></body>"
+        ),
+        encoding="utf-8",
+    )
+    blocked = _csp_violations(chromium, tampered, tmp_path / "profile-csp-control")
+    assert any("inline style" in line for line in blocked), blocked
+    assert any("inline script" in line for line in blocked), blocked
+
+
 # Injected into a copy of the report: every CJK character of the page is drawn on a canvas in
 # the font its element is set in, and compared with what that font stack draws for U+10FFFD, a
 # private-use code point no font has a glyph for. A character drawn the same way (the .notdef
@@ -205,7 +243,10 @@ async def test_chromium_draws_every_chinese_character_of_the_report(
     assert response.status_code == 200
     assert response.text.count("</body>") == 1
     page = tmp_path / "review-glyphs.html"
-    page.write_text(response.text.replace("</body>", GLYPH_CHECK + "</body>"), encoding="utf-8")
+    # The check is a script, which the page's own policy refuses: the copy goes without it.
+    unguarded = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", response.text)
+    assert unguarded != response.text
+    page.write_text(unguarded.replace("</body>", GLYPH_CHECK + "</body>"), encoding="utf-8")
 
     # The check itself, on the same page, where no CJK font exists: every character is a box.
     config = _fontconfig_without_cjk(tmp_path)

@@ -9,7 +9,11 @@ import pytest
 import stamina
 from fastapi import FastAPI
 
-from guarantee_shared.clients.rating_engine import RatingEngineClient, RatingEngineRejected
+from guarantee_shared.clients.rating_engine import (
+    RatingEngineClient,
+    RatingEngineRejected,
+    UnknownModelVersion,
+)
 from guarantee_shared.errors import PeerUnavailable
 from guarantee_shared.schemas.rating import (
     RatingBatchError,
@@ -96,10 +100,19 @@ async def test_a_refused_token_is_rejected_not_retried(engine_app: FastAPI) -> N
     assert caught.value.extra["upstream_status"] == 401
 
 
-async def test_unknown_model_version_is_rejected(engine_app: FastAPI, score_token: str) -> None:
+async def test_unknown_model_version_is_its_own_error(
+    engine_app: FastAPI, score_token: str
+) -> None:
     async with engine_client(engine_app, score_token) as client:
-        with pytest.raises(RatingEngineRejected, match="404"):
+        with pytest.raises(UnknownModelVersion, match="v404") as single:
             await client.score(request(), model_version="v404")
+        with pytest.raises(UnknownModelVersion, match="v404") as batch:
+            await client.score_batch([request()], model_version="v404")
+        assert await client.has_model("v1")
+        assert not await client.has_model("v404")
+    for caught in (single, batch):
+        assert isinstance(caught.value, RatingEngineRejected)  # still a refusal if uncaught
+        assert caught.value.extra["model_version"] == "v404"
 
 
 def mock_client(handler: httpx.MockTransport) -> RatingEngineClient:

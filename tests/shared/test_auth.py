@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from guarantee_shared.errors import Unauthorized
 from guarantee_shared.settings import DEV_JWT_SECRET, ServiceSettings
-from guarantee_shared.web.auth import Principal, TokenVerifier, issue_token
+from guarantee_shared.web.auth import Principal, ServiceToken, TokenVerifier, issue_token
 
 
 async def test_hs256_token_yields_principal_with_scopes() -> None:
@@ -87,3 +87,107 @@ async def test_rs256_tokens_verify_against_jwks(jwks_server: tuple[str, rsa.RSAP
     assert principal.scopes == frozenset({"ratings:read"})
     with pytest.raises(Unauthorized):
         await verifier.verify(issue_token(DEV_JWT_SECRET, sub="x", scopes=["admin"]))
+
+
+def _hs256(**claims: object) -> str:
+    now = int(time.time())
+    return jwt.encode(
+        {"sub": "officer", "scope": "customers:read", "iat": now, "exp": now + 600, **claims},
+        DEV_JWT_SECRET,
+        algorithm="HS256",
+    )
+
+
+CHECKED = ServiceSettings(
+    auth_issuer="https://login.example.com/",
+    auth_audience="guarantee-platform",
+    auth_max_token_ttl_s=3600,
+)
+GOOD = {"iss": "https://login.example.com/", "aud": "guarantee-platform"}
+
+
+async def test_a_token_with_the_configured_issuer_audience_and_lifetime_passes() -> None:
+    principal = await TokenVerifier(CHECKED).verify(_hs256(**GOOD))
+    assert principal.sub == "officer"
+
+
+@pytest.mark.parametrize(
+    ("claims", "settings"),
+    [
+        ({**GOOD, "iss": "https://evil.example.com/"}, CHECKED),
+        ({"iss": "https://evil.example.com/"}, ServiceSettings(auth_issuer=GOOD["iss"])),
+        ({"aud": "guarantee-platform"}, CHECKED),  # no iss
+        ({**GOOD, "aud": "another-platform"}, CHECKED),
+        ({"iss": "https://login.example.com/"}, CHECKED),  # no aud
+        ({**GOOD, "exp": int(time.time()) + 2 * 3600}, CHECKED),  # lives 2 h > 1 h
+        ({"iat": None, "exp": int(time.time()) + 30 * 86400}, ServiceSettings()),  # 30 days, no iat
+        ({"exp": int(time.time()) + 86400 + 3600}, ServiceSettings()),  # default bound: one day
+        ({"sub": ""}, ServiceSettings()),
+        ({"sub": "  "}, ServiceSettings()),
+        ({"exp": str(int(time.time()) + 60)}, ServiceSettings()),
+    ],
+    ids=[
+        "wrong-issuer",
+        "wrong-issuer-only-issuer-checked",
+        "no-issuer",
+        "wrong-audience",
+        "no-audience",
+        "longer-than-max-ttl",
+        "month-long-without-iat",
+        "longer-than-a-day",
+        "empty-sub",
+        "blank-sub",
+        "string-exp",
+    ],
+)
+async def test_tokens_failing_a_configured_check_are_401_every_time(
+    claims: dict[str, object], settings: ServiceSettings
+) -> None:
+    token = _hs256(**claims) if claims.get("iat", 0) is not None else _without_iat(claims)
+    verifier = TokenVerifier(settings)
+    for _ in range(2):  # a refused token is never remembered: the second try is refused too
+        with pytest.raises(Unauthorized):
+            await verifier.verify(token)
+
+
+def _without_iat(claims: dict[str, object]) -> str:
+    body = {"sub": "officer", "scope": "customers:read", **claims}
+    body.pop("iat")
+    return jwt.encode(body, DEV_JWT_SECRET, algorithm="HS256")
+
+
+async def test_a_remembered_token_is_held_to_the_checks_of_the_verifier_that_remembers_it() -> None:
+    # One verifier per app: a token remembered by a lax one is still refused by a strict one.
+    token = _hs256(exp=int(time.time()) + 7200)
+    lax = TokenVerifier(ServiceSettings())
+    strict = TokenVerifier(CHECKED)
+    assert (await lax.verify(token)).sub == "officer"
+    assert (await lax.verify(token)).sub == "officer"  # from its memo
+    with pytest.raises(Unauthorized):
+        await strict.verify(token)
+
+
+async def test_self_minted_service_tokens_pass_the_configured_checks() -> None:
+    settings = CHECKED.model_copy(update={"auth_max_token_ttl_s": 300})
+    token = ServiceToken(settings, scopes=("ratings:score",))()
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert (claims["iss"], claims["aud"]) == (GOOD["iss"], GOOD["aud"])
+    assert claims["exp"] - claims["iat"] <= 300  # never longer than its peers accept
+    principal = await TokenVerifier(settings).verify(token)
+    assert principal.scopes == frozenset({"ratings:score"})
+
+
+def test_checks_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTH_ISSUER", "https://login.example.com/")
+    monkeypatch.setenv("AUTH_AUDIENCE", "guarantee-platform")
+    monkeypatch.setenv("AUTH_MAX_TOKEN_TTL_S", "900")
+    monkeypatch.setenv("METRICS_TOKEN", "")  # empty in an .env file: not set
+    settings = ServiceSettings()
+    assert (settings.auth_issuer, settings.auth_audience) == (GOOD["iss"], GOOD["aud"])
+    assert settings.auth_max_token_ttl_s == 900
+    assert settings.metrics_token is None
+
+
+def test_production_refuses_a_short_metrics_token() -> None:
+    with pytest.raises(ValidationError, match="METRICS_TOKEN must be at least 32"):
+        ServiceSettings(environment="production", auth_jwt_secret="s" * 40, metrics_token="short")

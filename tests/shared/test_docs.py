@@ -4,6 +4,8 @@ internet renders them with the service's operations."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -90,6 +92,37 @@ async def test_docs_pages_load_only_same_origin_assets(
         assert len((await client.get(script)).content) > 500_000, script
 
 
+def _policy(response: httpx.Response) -> dict[str, str]:
+    return dict(
+        directive.strip().split(" ", 1)
+        for directive in response.headers["content-security-policy"].split(";")
+    )
+
+
+@pytest.mark.parametrize("page", ["/docs", "/docs/oauth2-redirect", "/redoc"])
+async def test_docs_pages_allow_their_own_scripts_and_no_other(
+    client: httpx.AsyncClient, page: str
+) -> None:
+    response = await client.get(page)
+    policy = _policy(response)
+    inline = re.findall(r"<script>(.*?)</script>", response.text, re.S)
+    hashes = [
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in inline
+    ]
+    # The bundles from this origin, and exactly the page's inline scripts by hash: an injected
+    # script (or a CDN's) does not run.
+    assert policy["script-src"].split() == ["'self'", *hashes]
+    assert "unsafe" not in policy["script-src"]
+    assert policy["default-src"] == "'none'"
+    assert policy["connect-src"] == "'self'"  # the spec and "Try it out", nothing else
+    assert policy["frame-ancestors"] == "'none'"
+    assert response.headers["cache-control"] == "no-store"
+    if page == "/docs":
+        assert len(inline) == 1  # Swagger UI's start-up, with this page's URLs
+        assert policy["style-src"] == "'self'"  # Swagger UI needs no inline style
+
+
 async def test_only_the_listed_doc_assets_are_served(client: httpx.AsyncClient) -> None:
     assert (await client.get("/docs/assets/core.py")).status_code == 404
     assert (await client.get("/docs/assets/..%2Fcore.py")).status_code == 404
@@ -103,16 +136,26 @@ def test_a_browser_offline_renders_the_docs(tmp_path: Path) -> None:
         "rating_engine", port_env="RATING_ENGINE_PORT", env=env, tmp_path=tmp_path
     ) as engine:
         rendered = {}
-        for page in ("docs", "redoc"):
+        for page in ("docs", "docs#/rating/score_v1_score_post", "redoc"):
             # Virtual time lets the page fetch its spec and draw it before the DOM is dumped.
             result = run_chromium(
-                browser, tmp_path / f"profile-{page}", "--virtual-time-budget=30000",
-                "--dump-dom", f"{engine.url}/{page}",
+                browser, tmp_path / f"profile-{page[:4]}", "--virtual-time-budget=30000",
+                "--enable-logging=stderr", "--v=0", "--dump-dom", f"{engine.url}/{page}",
             )  # fmt: skip
             assert result.returncode == 0, result.stderr[-2000:]
             rendered[page] = result.stdout
+            # The page's Content-Security-Policy blocked nothing of its own (ReDoc's footer
+            # logo from its CDN may be refused: that is the policy working).
+            blocked = [
+                line
+                for line in result.stderr.splitlines()
+                if "CONSOLE" in line and "Content Security Policy" in line and "inline" in line
+            ]
+            assert blocked == [], blocked
     # Swagger UI drew one block per operation; ReDoc its three-panel layout with them.
     assert 'class="opblock-summary-path" data-path="/v1/score"' in rendered["docs"]
     assert 'data-path="/v1/score/batch"' in rendered["docs"]
+    # Deep-linked, the operation is open: its schema and example are drawn too.
+    assert "opblock-body" in rendered["docs#/rating/score_v1_score_post"]
     assert "redoc-wrap" in rendered["redoc"]
     assert "/v1/score/batch" in rendered["redoc"]

@@ -5,7 +5,9 @@ token from a string or a callable, the caller's request id forwarded, and bounde
 ``stamina`` on transport errors and 502/503/504. Retrying is safe for every call here: scoring
 is pure, so sending a request twice gives the same rating. A peer that stays down, or answers
 5xx, raises :class:`~guarantee_shared.errors.PeerUnavailable` (503); a request the engine
-refuses (4xx) raises :class:`RatingEngineRejected` with the engine's problem details.
+refuses (4xx) raises :class:`RatingEngineRejected` with the engine's problem details, and an
+unknown ``model_version`` its subclass :class:`UnknownModelVersion`, which callers report as
+their own caller's mistake (422) rather than the engine's (502).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import httpx
 from pydantic import TypeAdapter
 
-from guarantee_shared.clients.base import PeerRejected, ServiceClient
+from guarantee_shared.clients.base import PeerRejected, ServiceClient, problem_of
 from guarantee_shared.schemas.rating import (
     ModelsIndex,
     RatingBatchError,
@@ -38,6 +40,17 @@ class RatingEngineRejected(PeerRejected):
 
     title = "Rating engine rejected the request"
     slug = "rating-engine-rejected"
+
+
+class UnknownModelVersion(RatingEngineRejected):
+    """The engine has no ruleset with the ``model_version`` it was asked for (its 404).
+
+    That is the caller's mistake, not the engine's: the service turns it into a 422 on the
+    field the version came from. Left uncaught, it is still a :class:`RatingEngineRejected`.
+    """
+
+    title = "Unknown model version"
+    slug = "unknown-model-version"
 
 
 class RatingEngineClient(ServiceClient):
@@ -63,6 +76,7 @@ class RatingEngineClient(ServiceClient):
             request_id=request_id,
             params={"model_version": model_version} if model_version else None,
         )
+        self._refuse_unknown_version(response, model_version)
         return self._parse(response, RatingResult.model_validate_json)
 
     async def score_batch(
@@ -82,7 +96,23 @@ class RatingEngineClient(ServiceClient):
             params={"model_version": model_version} if model_version else None,
             http_timeout=BATCH_TIMEOUT,
         )
+        self._refuse_unknown_version(response, model_version)
         return self._parse(response, _BATCH.validate_json).results
+
+    def _refuse_unknown_version(self, response: httpx.Response, model_version: str | None) -> None:
+        # Both scoring routes exist, so their only 404 is "no ruleset has model version …".
+        if response.status_code == 404 and model_version:
+            problem = problem_of(response)
+            raise UnknownModelVersion(
+                problem.get("detail") or f"No ruleset has model version {model_version!r}",
+                model_version=model_version,
+                upstream_status=404,
+            )
+
+    async def has_model(self, version: str, *, request_id: str | None = None) -> bool:
+        """Whether the engine has a ruleset ``version`` (from its index of models)."""
+        index = await self.models(request_id=request_id)
+        return any(model.version == version for model in index.available)
 
     async def models(self, *, request_id: str | None = None) -> ModelsIndex:
         """The active ruleset version and the available ones."""

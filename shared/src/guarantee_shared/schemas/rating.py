@@ -113,7 +113,8 @@ class _Request(BaseModel):
 class RatingCustomer(_Request):
     industry_code: IndustryCode | None = None
     established_on: date | None = None
-    employees: int | None = Field(default=None, ge=0, le=10_000_000)
+    # Counts are JSON integers (strict): never "120", 120.0 or true.
+    employees: int | None = Field(default=None, ge=0, le=10_000_000, strict=True)
     registered_capital: Money | None = None
     cooperation_since: date | None = Field(
         default=None, description="Date the relationship with the guarantee company began"
@@ -170,14 +171,22 @@ class CreditEvent(_Request):
 class GuaranteeHistory(_Request):
     """The customer's record on the guarantee company's own contracts."""
 
-    contracts_total: int = Field(default=0, ge=0)
+    contracts_total: int = Field(default=0, ge=0, strict=True)
     overdue_events: int = Field(
-        default=0, ge=0, description="Overdue events on our contracts in the 24 months to as_of"
+        default=0,
+        ge=0,
+        strict=True,
+        description="Overdue events on our contracts in the 24 months to as_of",
     )
     max_overdue_days: int = Field(
-        default=0, ge=0, description="Longest overdue on our contracts in the 24 months to as_of"
+        default=0,
+        ge=0,
+        strict=True,
+        description="Longest overdue on our contracts in the 24 months to as_of",
     )
-    compensations: int = Field(default=0, ge=0, description="Compensations (代偿) ever paid")
+    compensations: int = Field(
+        default=0, ge=0, strict=True, description="Compensations (代偿) ever paid"
+    )
     compensated_amount: Money = Decimal(0)
     recovered_amount: Money = Decimal(0)
     written_off_amount: Money = Decimal(0)

@@ -11,6 +11,7 @@ from guarantee_shared.logging import configure_logging
 from guarantee_shared.settings import ServiceSettings
 from guarantee_shared.web.auth import TokenVerifier
 from guarantee_shared.web.docs import install_docs
+from guarantee_shared.web.headers import SecurityHeaders
 from guarantee_shared.web.middleware import ServiceMiddleware
 from guarantee_shared.web.probes import ReadinessCheck, probes_router
 from guarantee_shared.web.problems import install_problem_handlers
@@ -30,6 +31,11 @@ def build_app(
     readiness: dict[str, ReadinessCheck] | None = None,
     body_limit_overrides: dict[str, int] | None = None,
 ) -> FastAPI:
+    if settings.environment == "production" and settings.metrics_token is None:
+        # /metrics exposes portfolio figures; production serves it only to a scraper with the
+        # token. One listener and a bearer token, rather than a second port, keeps one server
+        # per process and works with any Prometheus (authorization.credentials_file).
+        raise RuntimeError("ENVIRONMENT=production needs METRICS_TOKEN (32+ characters)")
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     app = FastAPI(
         title=title,
@@ -56,5 +62,6 @@ def build_app(
         service=service,
         max_bytes=settings.max_body_bytes,
         overrides=body_limit_overrides,
+        security=SecurityHeaders(hsts_max_age_s=settings.hsts_max_age_s),
     )
     return app

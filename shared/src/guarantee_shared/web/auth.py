@@ -40,12 +40,23 @@ class Principal:
         return ADMIN_SCOPE in self.scopes or scope in self.scopes
 
 
+LEEWAY_S = 30  # clock skew allowed between the issuer and this service
+SERVICE_TOKEN_TTL_S = 600
+
+
 class TokenVerifier:
     """Verifies a bearer token and returns its principal; raises 401 on anything wrong.
 
+    A token must be signed (HS256 with the secret, or RS256 by a JWKS key), unexpired, with a
+    non-empty string ``sub``, a string ``scope``, a lifetime (``exp`` − ``iat``, or ``exp`` −
+    now without ``iat``) of at most ``AUTH_MAX_TOKEN_TTL_S``, and the ``iss`` and ``aud`` of
+    ``AUTH_ISSUER`` and ``AUTH_AUDIENCE`` where those are set.
+
     Peers send the same service token on every call, and checking a signature (or fetching
-    RS256 keys) costs more than many requests' work: a token that verified is remembered until
-    its own ``exp`` and never longer, a token that fails is never remembered. Bounded memo.
+    RS256 keys) costs more than many requests' work: a token that passed every check above is
+    remembered until its own ``exp`` and never longer, a token that fails is never remembered.
+    Every check is a function of the token and of settings fixed for the verifier's life, so a
+    remembered token is one that would pass again. Bounded memo.
     """
 
     MAX_REMEMBERED = 4096
@@ -53,6 +64,11 @@ class TokenVerifier:
     def __init__(self, settings: ServiceSettings) -> None:
         self._memo: dict[str, tuple[Principal, float]] = {}
         self._secret = settings.auth_jwt_secret.get_secret_value()
+        self._issuer = settings.auth_issuer
+        self._audience = settings.auth_audience
+        self._max_ttl_s = settings.auth_max_token_ttl_s
+        self._required = ["exp", "sub", *(["iss"] if self._issuer else []),
+                          *(["aud"] if self._audience else [])]  # fmt: skip
         self._jwks = (
             jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, lifespan=300)
             if (settings.auth_jwks_url)
@@ -73,40 +89,67 @@ class TokenVerifier:
             else:
                 key, algorithms = self._secret, ["HS256"]
             claims = jwt.decode(
-                token, key, algorithms=algorithms, options={"require": ["exp", "sub"]}, leeway=30
+                token,
+                key,
+                algorithms=algorithms,
+                options={"require": self._required},
+                issuer=self._issuer,
+                audience=self._audience,
+                leeway=LEEWAY_S,
             )
         except jwt.PyJWKClientError as exc:
             raise Unauthorized(f"The token's signing key could not be found: {exc}") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"The bearer token is not valid: {exc}") from exc
-        scope = claims.get("scope", "")
-        if not isinstance(scope, str) or not isinstance(claims.get("sub"), str):
+        sub, scope, exp = claims.get("sub"), claims.get("scope", ""), claims["exp"]
+        if not isinstance(scope, str) or not isinstance(sub, str):
             raise Unauthorized("The bearer token's sub and scope claims must be strings")
-        principal = Principal(sub=claims["sub"], scopes=frozenset(scope.split()))
-        if isinstance(claims["exp"], int | float):
-            if len(self._memo) >= self.MAX_REMEMBERED:
-                self._memo.clear()  # simple and bounded; the next calls refill it
-            self._memo[token] = (principal, float(claims["exp"]))
+        if isinstance(exp, bool) or not isinstance(exp, int | float):
+            raise Unauthorized("The bearer token's exp claim must be a number")  # PyJWT takes "1"
+        if not sub.strip():
+            # An empty sub would act, and be written in the audit log, as nobody.
+            raise Unauthorized("The bearer token's sub claim is empty")
+        issued = claims.get("iat")
+        start = issued if isinstance(issued, int | float) else time.time()
+        if exp - start > self._max_ttl_s + LEEWAY_S:
+            raise Unauthorized(
+                f"The bearer token lives longer than the {self._max_ttl_s} s this service accepts",
+                max_token_ttl_s=self._max_ttl_s,
+            )
+        principal = Principal(sub=sub, scopes=frozenset(scope.split()))
+        if len(self._memo) >= self.MAX_REMEMBERED:
+            self._memo.clear()  # simple and bounded; the next calls refill it
+        self._memo[token] = (principal, float(exp))
         return principal
 
 
 def issue_token(
-    secret: str, *, sub: str, scopes: list[str] | tuple[str, ...], ttl_s: int = 3600
+    secret: str,
+    *,
+    sub: str,
+    scopes: list[str] | tuple[str, ...],
+    ttl_s: int = 3600,
+    issuer: str | None = None,
+    audience: str | None = None,
 ) -> str:
-    """An HS256 token for development, tests and the demo (never used by production code paths)."""
+    """An HS256 token for development, tests and the demo, and the tokens a service signs for
+    itself (:class:`ServiceToken`); ``issuer`` and ``audience`` become ``iss`` and ``aud``."""
     now = int(time.time())
-    return jwt.encode(
-        {"sub": sub, "scope": " ".join(scopes), "iat": now, "exp": now + ttl_s},
-        secret,
-        algorithm="HS256",
-    )
+    claims: dict[str, Any] = {"sub": sub, "scope": " ".join(scopes), "iat": now, "exp": now + ttl_s}
+    if issuer is not None:
+        claims["iss"] = issuer
+    if audience is not None:
+        claims["aud"] = audience
+    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 class ServiceToken:
     """The bearer token one service presents to another (a callable, for the typed clients).
 
     ``SERVICE_TOKEN`` — a token issued by the identity provider — is used as given (production,
-    RS256). Unset, the service signs its own short-lived HS256 token with AUTH_JWT_SECRET.
+    RS256). Unset, the service signs its own short-lived HS256 token with AUTH_JWT_SECRET,
+    carrying ``AUTH_ISSUER`` and ``AUTH_AUDIENCE`` and living no longer than
+    ``AUTH_MAX_TOKEN_TTL_S``, so its peers (configured alike) accept it; it is renewed halfway.
     """
 
     def __init__(self, settings: ServiceSettings, *, scopes: tuple[str, ...]) -> None:
@@ -114,6 +157,9 @@ class ServiceToken:
         self._secret = settings.auth_jwt_secret.get_secret_value()
         self._scopes = scopes
         self._sub = settings.service_name
+        self._issuer = settings.auth_issuer
+        self._audience = settings.auth_audience
+        self._ttl_s = min(SERVICE_TOKEN_TTL_S, settings.auth_max_token_ttl_s)
         self._token = ""
         self._renew_at = 0.0
 
@@ -121,8 +167,15 @@ class ServiceToken:
         if self._fixed is not None:
             return self._fixed.get_secret_value()
         if time.monotonic() >= self._renew_at:
-            self._token = issue_token(self._secret, sub=self._sub, scopes=self._scopes, ttl_s=600)
-            self._renew_at = time.monotonic() + 300
+            self._token = issue_token(
+                self._secret,
+                sub=self._sub,
+                scopes=self._scopes,
+                ttl_s=self._ttl_s,
+                issuer=self._issuer,
+                audience=self._audience,
+            )
+            self._renew_at = time.monotonic() + self._ttl_s / 2
         return self._token
 
 

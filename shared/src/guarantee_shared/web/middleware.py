@@ -1,4 +1,5 @@
-"""One pure ASGI middleware: request id, access log and metrics, body-size limit.
+"""One pure ASGI middleware: request id, access log and metrics, body-size limit, security
+headers (``guarantee_shared.web.headers``).
 
 It runs on every request of every service, so it does each job once and cheaply: one pass over
 the request headers, the Prometheus children of each (method, route, status) looked up once and
@@ -20,6 +21,7 @@ from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guarantee_shared.logging import get_logger
+from guarantee_shared.web.headers import SecurityHeaders
 
 REQUEST_ID_HEADER = "x-request-id"
 _REQUEST_ID = REQUEST_ID_HEADER.encode()
@@ -55,6 +57,7 @@ class ServiceMiddleware:
       logged at INFO for each one but the probes.
     * A body above ``max_bytes`` is refused with a 413 problem before the application reads
       it; ``overrides`` maps a path prefix to its own limit (file uploads take more than JSON).
+    * ``security`` adds the security headers a response does not set itself.
     """
 
     def __init__(
@@ -64,8 +67,10 @@ class ServiceMiddleware:
         service: str,
         max_bytes: int,
         overrides: dict[str, int] | None = None,
+        security: SecurityHeaders | None = None,
     ) -> None:
         self.app = app
+        self.security = security
         self.service = service
         self.max_bytes = max_bytes
         self.overrides = tuple((overrides or {}).items())
@@ -107,13 +112,17 @@ class ServiceMiddleware:
         echoed = (_REQUEST_ID, request_id.encode("latin-1"))
         status = 500
         response_started = False
+        security = self.security
+        tls = scope.get("scheme") == "https"
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
-                message = {**message, "headers": [*message.get("headers", ()), echoed]}
+                headers = message.get("headers", ())
+                added = security.missing(headers, tls=tls) if security is not None else ()
+                message = {**message, "headers": [*headers, echoed, *added]}
             await send(message)
 
         limit = self._limit_for(scope["path"])

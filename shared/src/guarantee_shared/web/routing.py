@@ -1,8 +1,11 @@
 """How every route reads a request: JSON through jiter with decimal numbers and a nesting bound,
 and NUL characters refused in any part of it.
 
-- Numbers with a fraction or exponent become ``Decimal``, so money never passes through a binary
-  float. jiter stops at a fixed nesting depth (about 200 levels, far beyond any body of this
+- Numbers with a fraction become ``Decimal``, so money never passes through a binary float. A
+  number written with an exponent (``1e3``) becomes a ``float``: a ``Decimal`` would hide how it
+  was written (``1.5e1`` is ``Decimal("15")``), and money accepts plain notation only, which it
+  tells by refusing floats (``guarantee_shared.types``); ratios and thresholds take both. jiter
+  stops at a fixed nesting depth (about 200 levels, far beyond any body of this
   API) with an error, so a deeply nested body is a 422 like any malformed JSON, never a
   recursion error.
 - PostgreSQL cannot store NUL in text, so it is refused up front (422) in the body (keys and
@@ -14,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Coroutine, Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 import jiter
@@ -28,14 +32,51 @@ _POSITION = re.compile(r"at line (\d+) column (\d+)$")
 Location = tuple[str | int, ...]
 
 
+# A digit followed by e/E: where a number has an exponent. Also found inside strings, which
+# only costs the slower parse below, never a wrong answer.
+_EXPONENT = re.compile(rb"[0-9][eE]")
+
+
 def parse_json(body: bytes) -> Any:
-    """``body`` as JSON with decimal numbers; a :class:`json.JSONDecodeError` when it is not
-    JSON or nests too deep (FastAPI answers that with its usual 422 ``json_invalid``)."""
+    """``body`` as JSON with decimal numbers, or floats for numbers written with an exponent; a
+    :class:`json.JSONDecodeError` when it is not JSON or nests too deep (FastAPI answers that
+    with its usual 422 ``json_invalid``)."""
     try:
-        return jiter.from_json(body, float_mode="decimal", allow_inf_nan=False)
+        if _EXPONENT.search(body) is None:
+            return jiter.from_json(body, float_mode="decimal", allow_inf_nan=False)
+        # jiter's lossless floats keep each number's text, so how it was written is known.
+        return _decimals(jiter.from_json(body, float_mode="lossless-float", allow_inf_nan=False))
     except ValueError as exc:
         text = body.decode("utf-8", errors="replace")
         raise json.JSONDecodeError(str(exc), text, _offset(text, str(exc))) from exc
+
+
+def _number(value: jiter.LosslessFloat) -> Decimal | float:
+    text = bytes(value)
+    return float(value) if b"e" in text or b"E" in text else value.as_decimal()
+
+
+def _decimals(value: Any) -> Any:
+    """``value`` with every lossless float replaced (in place, iteratively: any depth jiter
+    accepted is fine)."""
+    if isinstance(value, jiter.LosslessFloat):
+        return _number(value)
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(child, jiter.LosslessFloat):
+                    item[key] = _number(child)
+                elif isinstance(child, dict | list):
+                    pending.append(child)
+        elif isinstance(item, list):
+            for index, child in enumerate(item):
+                if isinstance(child, jiter.LosslessFloat):
+                    item[index] = _number(child)
+                elif isinstance(child, dict | list):
+                    pending.append(child)
+    return value
 
 
 def _offset(text: str, message: str) -> int:

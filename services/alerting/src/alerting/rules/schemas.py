@@ -22,6 +22,7 @@ from pydantic import (
 from alerting import sources
 from alerting.evaluation import Op
 from guarantee_shared.text import Name, Note, OneLine
+from guarantee_shared.types import DecimalInput
 
 RESERVED_LABELS = frozenset({"alertname", "severity", "indicator", "scope", "subject", "rule_id"})
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,62}$")
@@ -50,6 +51,8 @@ Labels = Annotated[
 Threshold = Annotated[
     Decimal,
     Field(allow_inf_nan=False, max_digits=24, decimal_places=6, ge=-(10**17), le=10**17),
+    # A JSON number, as the schema says: no strings (Decimal() would read "+1_0" or "１").
+    DecimalInput(None, floats=True, signed=True, error="a threshold is a JSON number, like 0.05"),
     PlainSerializer(lambda d: float(d), return_type=float, when_used="json"),
     WithJsonSchema({"type": "number"}),
 ]
@@ -86,7 +89,7 @@ class RuleFields(BaseModel):
     )
     op: Op
     threshold: Threshold
-    for_cycles: int = Field(default=1, ge=1, le=1000)
+    for_cycles: int = Field(default=1, ge=1, le=1000, strict=True)  # no "3", 3.0 or true
     severity: Severity
     labels: Labels = Field(default_factory=dict)
     description: Note | None = None

@@ -94,8 +94,10 @@ class CustomerFields(BaseModel):
         default=None, description="GB/T 4754-2017: section letter, optionally 2-4 digits"
     )
     main_business: Note | None = None
-    employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
-    region_code: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] | None = Field(
+    # strict: an integer is a JSON integer, never "12", 12.0 or true (lax pydantic takes all three).
+    employees: Annotated[int, Field(ge=0, le=10_000_000, strict=True)] | None = None
+    # [0-9], not \d: the pattern engine's \d also matches full-width digits, stored as typed.
+    region_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")] | None = Field(
         default=None, description="GB/T 2260 six-digit region code"
     )
     cooperation_since: date | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ _SNIFF_BYTES: Final = 64 * 1024
 # Excel saves CSV with ",", or ";" where "," is the decimal mark; "Unicode text" with tabs.
 _DELIMITERS: Final = ",;\t"
 ORDER: Final = list(ImportKind)  # customers before what refers to them
+_INTEGER: Final = re.compile(r"-?[0-9]+")
 
 
 class ImportFileError(Exception):
@@ -111,7 +113,12 @@ def convert(value: object, kind: str, field: str) -> object:
         if kind == "bool":
             lowered = text.lower()
             return True if lowered in TRUE_WORDS else False if lowered in FALSE_WORDS else text
-        if kind in ("money", "ratio", "int"):
+        if kind == "int":
+            # The API takes JSON integers only (strict); a cell is text, so a whole number in it
+            # becomes one here and anything else stays text for the schema to refuse.
+            digits = text.replace(",", "")
+            return int(digits) if _INTEGER.fullmatch(digits) else digits
+        if kind in ("money", "ratio"):
             return text.replace(",", "")
         return text
     if isinstance(value, datetime):

@@ -32,7 +32,11 @@ router = api_router(tags=["ratings"])
     status_code=201,
     response_model=RatingOut,
     summary="Rate the customer now",
-    responses={503: {"description": "The rating engine is unreachable; nothing was written"}},
+    responses={
+        422: {"description": "Among others: the engine has no ruleset `model_version`"},
+        502: {"description": "The rating engine refused the request; nothing was written"},
+        503: {"description": "The rating engine is unreachable; nothing was written"},
+    },
 )
 async def rate_customer(
     customer_id: uuid.UUID,
@@ -98,16 +102,24 @@ async def get_rating(
     status_code=202,
     response_model=JobOut,
     summary="Re-rate every active customer as a job (returns the running one if any)",
+    responses={
+        422: {"description": "Among others: the engine has no ruleset `model_version`"},
+        503: {"description": "A `model_version` was named and the engine cannot be reached"},
+    },
 )
 async def rerun(
+    request: Request,
     session: SessionDep,
     principal: CustomersWrite,
     runner: JobRunnerDep,
+    client: RatingClientDep,
     background: BackgroundTasks,
     body: Annotated[RerunRequest | None, Body()] = None,
 ) -> Response:
+    model_version = (body or RerunRequest()).model_version
+    await service.check_model_version(client, model_version, request_id=request.state.request_id)
     job, _created = await jobs.start_rerun(
-        session, actor=principal.sub, model_version=(body or RerunRequest()).model_version
+        session, actor=principal.sub, model_version=model_version
     )
     # After the response, so after the request's transaction committed the job.
     background.add_task(runner.wake)

@@ -57,10 +57,14 @@ class JobOut(BaseModel):
 
 
 class RerunRequest(BaseModel):
-    """Optional body of POST /v1/ratings/rerun."""
+    """Optional body of POST /v1/customers/{id}/rate and POST /v1/ratings/rerun."""
 
     model_config = ConfigDict(extra="forbid")
 
     model_version: str | None = Field(
-        default=None, max_length=40, description="Ruleset version; the engine's active one if unset"
+        default=None,
+        min_length=1,  # "" would silently mean the active ruleset
+        max_length=40,
+        description="Ruleset version (GET /v1/models on the rating engine lists them); the "
+        "engine's active one if unset. An unknown version is 422",
     )

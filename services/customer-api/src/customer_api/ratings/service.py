@@ -16,10 +16,10 @@ from customer_api.customers import service as customers
 from customer_api.models import Customer, Rating
 from customer_api.ratings.assemble import build_requests
 from customer_api.ratings.schemas import PartnerRating
-from guarantee_shared.clients.rating_engine import RatingEngineClient
+from guarantee_shared.clients.rating_engine import RatingEngineClient, UnknownModelVersion
 from guarantee_shared.clock import business_date, business_today, utc_now
 from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
-from guarantee_shared.errors import NotFound
+from guarantee_shared.errors import InvalidInput, NotFound
 from guarantee_shared.identifiers import normalise
 from guarantee_shared.schemas.rating import RatingRequest, RatingResult
 
@@ -104,9 +104,36 @@ async def rate_customer(
             session, [customer], as_of=business_today(), guarantor_net_assets=guarantor_net_assets
         )
     )[customer.id]
-    result = await client.score(request, request_id=request_id, model_version=model_version)
+    try:
+        result = await client.score(request, request_id=request_id, model_version=model_version)
+    except UnknownModelVersion as exc:
+        raise _unknown_version(exc.detail) from exc
     customer = await customers.get(session, customer_id, for_update=True)
     return await apply_result(session, customer, request, result, actor=actor)
+
+
+def _unknown_version(detail: str) -> InvalidInput:
+    """The engine's "no such ruleset" as the caller's own mistake: a 422 on the body field."""
+    return InvalidInput(
+        f"{detail}; GET /v1/models on the rating engine lists the versions",
+        loc=["body", "model_version"],
+        kind="unknown_model_version",
+    )
+
+
+async def check_model_version(
+    client: RatingEngineClient, model_version: str | None, *, request_id: str | None
+) -> None:
+    """422 unless the engine has ``model_version`` (``None``: its active one, always there).
+
+    Asked before a job is queued, so a rerun with a mistyped version fails at once instead of
+    queueing a job whose every customer the engine then refuses. An engine that cannot be
+    reached is a 503 here, as when rating one customer.
+    """
+    if model_version is None:
+        return
+    if not await client.has_model(model_version, request_id=request_id):
+        raise _unknown_version(f"No ruleset has model version {model_version!r}")
 
 
 async def history(

@@ -12,6 +12,16 @@ from customer_api.reports import html_kit as kit
 from customer_api.reports.schemas import ReviewReport
 from guarantee_shared.clock import CHINA_TZ
 from guarantee_shared.schemas.portfolio import IndicatorGroup
+from guarantee_shared.web.headers import csp_hash
+
+STYLE = kit.CSS + charts.CSS
+# The page is self-contained and runs no script: it may apply its one stylesheet (by hash) and
+# load nothing at all. The same policy travels inside the page (a <meta> element), so a copy
+# saved and opened later is held to it too; frame-ancestors only works as a header.
+_PAGE_POLICY = (
+    f"default-src 'none'; style-src {csp_hash(STYLE)}; base-uri 'none'; form-action 'none'"
+)
+CSP = f"{_PAGE_POLICY}; frame-ancestors 'none'"
 
 _INDICATOR_HEADERS = (
     "组 group",
@@ -369,7 +379,8 @@ def page(report: ReviewReport) -> str:
     return (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{kit.CSS}</style></head><body>"
+        f'<meta http-equiv="Content-Security-Policy" content="{escape(_PAGE_POLICY)}">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{escape(title)}</h1>"
         f"{kit.note(f'生成于 generated {generated} (China time)')}{body}</body></html>"
     )

@@ -86,5 +86,9 @@ async def get_review_report(
             headers={"Content-Disposition": f'attachment; filename="review-{report.as_of}.xlsx"'},
         )
     if report_format is ReportFormat.HTML:
-        return Response(render_html.page(report), media_type=HTML_MEDIA_TYPE)
+        return Response(
+            render_html.page(report),
+            media_type=HTML_MEDIA_TYPE,
+            headers={"Content-Security-Policy": render_html.CSP},
+        )
     return json_response(report)
