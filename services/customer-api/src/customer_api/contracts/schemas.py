@@ -90,8 +90,12 @@ class ContractCreate(BaseModel):
     lender: Name
     product: Product
     principal: PositiveMoney
+    # The default is the number 1, validated into a Decimal: the OpenAPI document shows a
+    # Decimal default as the string "1", which a number field must not have.
     guarantee_ratio: GuaranteeRatio = Field(
-        default=Decimal(1), description="Share of a loss the company bears, 0 < r <= 1"
+        default=1,
+        validate_default=True,
+        description="Share of a loss the company bears, 0 < r <= 1",
     )
     purpose: Note | None = None
     start_date: date

@@ -32,7 +32,10 @@ router = api_router(tags=["ratings"])
     status_code=201,
     response_model=RatingOut,
     summary="Rate the customer now",
-    responses={503: {"description": "The rating engine is unreachable; nothing was written"}},
+    responses={
+        502: {"description": "The rating engine refused the request; nothing was written"},
+        503: {"description": "The rating engine is unreachable; nothing was written"},
+    },
 )
 async def rate_customer(
     customer_id: uuid.UUID,
