@@ -16,12 +16,12 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
-    WithJsonSchema,
 )
 
 from alerting import sources
 from alerting.evaluation import Op
 from guarantee_shared.text import Name, Note, OneLine
+from guarantee_shared.types import DecimalNumber
 
 RESERVED_LABELS = frozenset({"alertname", "severity", "indicator", "scope", "subject", "rule_id"})
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,62}$")
@@ -51,7 +51,7 @@ Threshold = Annotated[
     Decimal,
     Field(allow_inf_nan=False, max_digits=24, decimal_places=6, ge=-(10**17), le=10**17),
     PlainSerializer(lambda d: float(d), return_type=float, when_used="json"),
-    WithJsonSchema({"type": "number"}),
+    DecimalNumber(),
 ]
 ScopeValue = Annotated[str, StringConstraints(min_length=1, max_length=200), OneLine]
 MatchToken = Annotated[str, StringConstraints(min_length=1, max_length=80), OneLine]
