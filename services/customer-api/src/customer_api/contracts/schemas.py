@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from guarantee_shared.text import Code, Name, Note
-from guarantee_shared.types import Money, MoneyOut, UnitRatio
+from guarantee_shared.types import Date, Money, MoneyOut, UnitRatio
 
 
 class Product(StrEnum):
@@ -98,8 +98,8 @@ class ContractCreate(BaseModel):
         description="Share of a loss the company bears, 0 < r <= 1",
     )
     purpose: Note | None = None
-    start_date: date
-    maturity_date: date = Field(description="After start_date")
+    start_date: Date
+    maturity_date: Date = Field(description="After start_date")
     fee_rate: UnitRatio | None = None
 
     @field_validator("maturity_date")
@@ -153,7 +153,7 @@ class EventIn(BaseModel):
 
     type: EventType
     amount: Money | None = Field(default=None, validate_default=True)
-    occurred_on: date = Field(description="Not before the contract's last event")
+    occurred_on: Date = Field(description="Not before the contract's last event")
     note: Note | None = None
 
     @field_validator("amount")
@@ -197,7 +197,7 @@ class CollateralIn(BaseModel):
     haircut: UnitRatio | None = Field(
         default=None, description="0-1; the configured default for the kind when omitted"
     )
-    appraised_on: date | None = None
+    appraised_on: Date | None = None
     description: Note | None = None
 
 
