@@ -16,10 +16,10 @@ from customer_api.customers import service as customers
 from customer_api.models import Customer, Rating
 from customer_api.ratings.assemble import build_requests
 from customer_api.ratings.schemas import PartnerRating
-from guarantee_shared.clients.rating_engine import RatingEngineClient
+from guarantee_shared.clients.rating_engine import RatingEngineClient, RatingEngineRejected
 from guarantee_shared.clock import business_date, business_today, utc_now
 from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
-from guarantee_shared.errors import NotFound
+from guarantee_shared.errors import InvalidInput, NotFound
 from guarantee_shared.identifiers import normalise
 from guarantee_shared.schemas.rating import RatingRequest, RatingResult
 
@@ -104,7 +104,19 @@ async def rate_customer(
             session, [customer], as_of=business_today(), guarantor_net_assets=guarantor_net_assets
         )
     )[customer.id]
-    result = await client.score(request, request_id=request_id, model_version=model_version)
+    try:
+        result = await client.score(request, request_id=request_id, model_version=model_version)
+    except RatingEngineRejected as exc:
+        # The engine's scoring route answers 404 for nothing but a model_version it has no
+        # ruleset for: the caller's mistake (422), not a failing peer (5xx), which clients
+        # would retry and monitors count as ours.
+        if model_version is not None and exc.extra.get("upstream_status") == 404:
+            raise InvalidInput(
+                f"the rating engine has no ruleset {model_version!r} (GET /v1/models lists them)",
+                loc=["body", "model_version"],
+                kind="unknown_model_version",
+            ) from exc
+        raise
     customer = await customers.get(session, customer_id, for_update=True)
     return await apply_result(session, customer, request, result, actor=actor)
 
