@@ -13,11 +13,11 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from customer_api.deps import (
-    ContractsWrite,
     CustomersRead,
     CustomersWrite,
     IdempotencyDep,
     ImportRunnerDep,
+    ImportsWrite,
     SessionDep,
 )
 from customer_api.imports import service
@@ -132,8 +132,7 @@ def _form_fields(form: FormData) -> tuple[UploadFile, ImportKind | None]:
 async def create_import(
     request: Request,
     session: SessionDep,
-    principal: CustomersWrite,
-    _: ContractsWrite,
+    principal: ImportsWrite,
     runner: ImportRunnerDep,
     idempotency: IdempotencyDep,
     background: BackgroundTasks,
