@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.dependencies.utils import get_flat_params
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
@@ -24,6 +24,9 @@ from alerting.settings import AlertingSettings
 from customer_api.app import create_app as create_customer_api
 from customer_api.settings import CustomerApiSettings
 from guarantee_shared.schemas.rating import RatingBatchRequest, RatingRequest
+from guarantee_shared.settings import ServiceSettings
+from guarantee_shared.web.app import build_app
+from guarantee_shared.web.auth import Principal, require
 from guarantee_shared.web.openapi import PROBLEM_REF, api_routes
 from guarantee_shared.web.problems import PROBLEM_MEDIA_TYPE
 from rating_engine.app import create_app as create_engine
@@ -330,3 +333,17 @@ def test_input_schemas_state_every_bound_the_models_enforce(apps: dict[str, Fast
         checked += check.checked
     assert problems == []
     assert checked > 200  # the walk reached the models' fields
+
+
+def test_a_route_added_after_the_first_document_is_completed_too() -> None:
+    app = build_app(
+        ServiceSettings(environment="test"), service="t", title="t", version="1", description=""
+    )
+    assert "/v1/late/{item_id}" not in app.openapi()["paths"]
+
+    @app.get("/v1/late/{item_id}")
+    async def late(item_id: int, _: Annotated[Principal, Depends(require("admin"))]) -> None:
+        return None
+
+    operation = app.openapi()["paths"]["/v1/late/{item_id}"]["get"]
+    assert statuses(operation) == {200, 401, 403, 404, 422, 429, 500}

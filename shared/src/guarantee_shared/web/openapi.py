@@ -107,13 +107,15 @@ DESCRIPTIONS = {
 def install_openapi(app: FastAPI) -> None:
     """Make ``app.openapi()`` complete the document FastAPI generates (see the module doc)."""
     generate = app.openapi
+    completed: list[dict[str, Any]] = []  # the document last completed
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            spec = generate()
+        # FastAPI's own method keeps its document until the routes change, then makes another.
+        spec = generate()
+        if not completed or completed[0] is not spec:
             complete(spec, api_routes(app))
-            app.openapi_schema = spec
-        return app.openapi_schema
+            completed[:] = [spec]
+        return spec
 
     app.openapi = openapi  # type: ignore[method-assign]
 
