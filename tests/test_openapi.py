@@ -347,3 +347,16 @@ def test_a_route_added_after_the_first_document_is_completed_too() -> None:
 
     operation = app.openapi()["paths"]["/v1/late/{item_id}"]["get"]
     assert statuses(operation) == {200, 401, 403, 404, 422, 429, 500}
+
+
+def test_a_probe_that_needs_a_token_says_so() -> None:
+    # /metrics may come to need one; a probe is still neither validated nor rate-limited.
+    app = build_app(
+        ServiceSettings(environment="test"), service="t", title="t", version="1", description=""
+    )
+
+    @app.get("/scrape", tags=["probes"])
+    async def scrape(_: Annotated[Principal, Depends(require("admin"))]) -> None:
+        return None
+
+    assert statuses(app.openapi()["paths"]["/scrape"]["get"]) == {200, 401, 403, 500}

@@ -15,7 +15,7 @@ depends on the required ``If-Match``         412, 428 (and the header is marked 
 depends on the optional ``If-Match``         412
 takes ``Idempotency-Key``                    409 (a request with the key is still in flight)
 has a request body                           413 (the middleware's body limit)
-is not a probe                               422, 429 (the rate limiter)
+is not a probe (tagged ``probes``)           422, 429 (the rate limiter)
 any                                          500 (an unexpected error, logged)
 ===========================================  ==================================================
 
@@ -176,14 +176,14 @@ def _complete_operation(operation: dict[str, Any], route: APIRoute) -> None:
 
 def _statuses(operation: dict[str, Any], route: APIRoute, calls: set[Any]) -> Iterator[int]:
     yield 500
-    if PROBE_TAG in (route.tags or []):
-        return
-    yield from (422, 429)
     security = operation.get("security") or []
-    if security:
+    if security:  # a probe too, should one ever need a token
         yield 401
         if any(scopes for requirement in security for scopes in requirement.values()):
             yield 403
+    if PROBE_TAG in (route.tags or []):
+        return  # no parameters to refuse, and never rate-limited
+    yield from (422, 429)
     if route.dependant.path_params or route.param_convertors:
         yield 404
     if _depends_on(calls, IfMatchDep):
