@@ -5,7 +5,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_WORKERS ?= auto
 
-.PHONY: bootstrap sync run run-customer-api run-rating-engine run-alerting migrate test lint format bench
+.PHONY: bootstrap sync run run-customer-api run-rating-engine run-alerting migrate test fuzz lint format bench
 
 # uv on a bare machine (.ci/run uses this too): a user install with the machine's pip; where the
 # distribution's Python refuses that (PEP 668: Debian, Ubuntu), the same install with consent.
@@ -34,6 +34,10 @@ migrate: sync
 
 test: sync
 	$(UV) run --frozen pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+# Only the Schemathesis run against the three services (`make test` runs it too).
+fuzz: sync
+	$(UV) run --frozen pytest tests/test_fuzz.py -v
 
 lint: sync
 	$(UV) run --frozen ruff check .

@@ -238,3 +238,15 @@ async def test_private_targets_are_refused_unless_allowed(
 
 def _channel() -> dict[str, Any]:
     return {"name": "c", "url": "http://receiver.test/hook", "secret": SECRET}
+
+
+@pytest.mark.parametrize("ends_at", [4102444800, "4102444800", 4102444800.5])
+async def test_a_silence_ends_at_a_timestamp_not_a_number(
+    api: httpx.AsyncClient, adb: asyncpg.Connection, ends_at: object
+) -> None:
+    # Pydantic alone reads a number as Unix seconds; the contract's timestamps are RFC 3339.
+    body = {"matchers": [{"name": "severity", "value": "info"}], "ends_at": ends_at}
+    response = await api.post("/v1/silences", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"] == ["body", "ends_at"]
+    assert await adb.fetchval("SELECT count(*) FROM alerting.silences") == 0

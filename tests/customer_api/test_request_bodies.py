@@ -149,6 +149,19 @@ async def test_an_upload_without_a_file_or_with_an_unknown_kind_is_a_422(
     assert bad_kind.json()["errors"][0]["loc"] == ["body", "kind"]
 
 
+async def test_a_form_that_cannot_be_read_is_a_422_naming_the_body(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    # One field at most besides the file: Starlette refuses more with a 400 of its own.
+    files = {"file": ("c.csv", b"name,credit_code\n", "text/csv")}
+    data = {"kind": "customers", "extra": "x"}
+    response = await client.post("/v1/imports", data=data, files=files)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["loc"] == ["body"]
+    assert await db.fetchval("SELECT count(*) FROM customer.import_jobs") == 0
+
+
 def test_the_upload_is_documented_as_multipart(app: FastAPI) -> None:
     body = app.openapi()["paths"]["/v1/imports"]["post"]["requestBody"]
     schema = body["content"]["multipart/form-data"]["schema"]

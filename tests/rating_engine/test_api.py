@@ -85,6 +85,8 @@ async def test_request_id_is_echoed(engine: httpx.AsyncClient) -> None:
     [
         (payload(surprise=1), ["body", "surprise"]),
         (payload(as_of="2025-02-30"), ["body", "as_of"]),
+        # A number is not a date, though pydantic alone would read it as a Unix timestamp.
+        (payload(as_of=1750000000), ["body", "as_of"]),
         (payload(financials=[statement(revenue="-5")]), ["body", "financials", 0, "revenue"]),
         (payload(financials=[statement(revenue="1.234")]), ["body", "financials", 0, "revenue"]),
         (payload(customer={"industry_code": "C99"}), ["body", "customer", "industry_code"]),

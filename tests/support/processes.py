@@ -61,12 +61,14 @@ def running(
     timeout_s: float = 90,
     python: str = sys.executable,
     cwd: Path = ROOT,
+    port: int | None = None,
 ) -> Iterator[ServiceProcess]:
     """Run ``python -m module`` on a free port until the block ends (SIGTERM, then SIGKILL).
 
-    ``python`` and ``cwd`` run it from another environment (a production install).
+    ``python`` and ``cwd`` run it from another environment (a production install); ``port``
+    is chosen beforehand when its peers must be told where it will listen.
     """
-    port = free_port()
+    port = port or free_port()
     log_path = tmp_path / f"{module}-{port}.log"
     full_env = {**os.environ, **env, port_env: str(port), "LOG_FORMAT": "json"}
     with log_path.open("wb") as log:

@@ -1,4 +1,4 @@
-"""Wire types: money as a 2-place decimal string, ratios as 4-place numbers.
+"""Wire types: money as a 2-place decimal string, ratios as 4-place numbers, dates as text.
 
 Inputs accept exactly the forms their OpenAPI schema states (docs/CONTRACT.md, Conventions):
 
@@ -20,10 +20,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any
 
-from pydantic import Field, GetCoreSchemaHandler, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    PlainSerializer,
+    WithJsonSchema,
+)
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 MONEY_MAX = Decimal("9999999999999999.99")  # Numeric(18, 2) in storage
@@ -225,3 +233,29 @@ MoneyOut = Annotated[
     PlainSerializer(money_str, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "examples": ["5000000.00"]}),
 ]
+
+
+# Dates and timestamps a client sends. Pydantic alone also reads a JSON number, or a string of
+# digits, as a Unix timestamp: `as_of=2024` would be 1970-01-01 and `"occurred_on": 86400`
+# 1970-01-02, silently. The contract writes dates YYYY-MM-DD and timestamps in RFC 3339; date
+# and datetime objects (from code, from spreadsheet cells) pass as they are.
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMERIC = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def _date_text(value: object) -> object:
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise PydanticCustomError("date_format", "Input should be a date written YYYY-MM-DD")
+
+
+def _datetime_text(value: object) -> object:
+    if isinstance(value, datetime) or (isinstance(value, str) and not _NUMERIC.match(value)):
+        return value
+    raise PydanticCustomError(
+        "datetime_format", "Input should be an RFC 3339 timestamp, e.g. 2026-01-31T08:00:00Z"
+    )
+
+
+Date = Annotated[date, BeforeValidator(_date_text)]
+AwareDateTime = Annotated[AwareDatetime, BeforeValidator(_datetime_text)]

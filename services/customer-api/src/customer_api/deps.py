@@ -61,6 +61,9 @@ ContractsWrite = Annotated[Principal, Depends(require("contracts:write"))]
 PortfolioRead = Annotated[Principal, Depends(require("portfolio:read"))]
 RatingsRead = Annotated[Principal, Depends(require("ratings:read"))]
 AdminOnly = Annotated[Principal, Depends(require("admin"))]
+# An import writes customers and contracts: both scopes in one check, so that a 403 names every
+# scope the caller lacks rather than the first.
+ImportsWrite = Annotated[Principal, Depends(require("customers:write", "contracts:write"))]
 
 __all__ = [
     "AdminOnly",
@@ -71,6 +74,7 @@ __all__ = [
     "CustomersWrite",
     "IdempotencyDep",
     "ImportRunnerDep",
+    "ImportsWrite",
     "JobRunnerDep",
     "PortfolioRead",
     "RatingClientDep",

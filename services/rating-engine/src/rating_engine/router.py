@@ -121,7 +121,7 @@ async def _body(request: Request) -> bytes:
 def _doc(body_schema: dict[str, Any]) -> dict[str, Any]:
     """The OpenAPI parts a lean route cannot infer: body, query parameter and security."""
     return {
-        "security": [{"HTTPBearer": []}],
+        "security": [{"HTTPBearer": [SCORE_SCOPE]}],
         "parameters": [
             {
                 "name": "model_version",
@@ -136,6 +136,9 @@ def _doc(body_schema: dict[str, Any]) -> dict[str, Any]:
 
 
 _REQUEST_REF = {"$ref": "#/components/schemas/RatingRequest"}
+_UNKNOWN_VERSION: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No ruleset has that model_version"}
+}
 _BATCH_SCHEMA = {
     "type": "object",
     "required": ["requests"],
@@ -152,6 +155,7 @@ models = api_router(prefix="/v1", tags=["rating"], dependencies=[Depends(require
     "/score",
     response_model=RatingResult,
     summary="Rate one customer",
+    responses=_UNKNOWN_VERSION,
     openapi_extra=_doc(_REQUEST_REF),
 )
 async def score(request: Request) -> Response:
@@ -165,6 +169,7 @@ async def score(request: Request) -> Response:
     "/score/batch",
     response_model=RatingBatchResponse,
     summary=f"Rate up to {MAX_BATCH:,} customers; a bad item gets an error entry in its slot",
+    responses=_UNKNOWN_VERSION,
     openapi_extra=_doc(_BATCH_SCHEMA),
 )
 async def score_batch(request: Request) -> Response:

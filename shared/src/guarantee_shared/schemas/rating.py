@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from guarantee_shared.identifiers import industry_problem
-from guarantee_shared.types import Money, MoneyOut, Ratio, SignedMoney
+from guarantee_shared.types import Date, Money, MoneyOut, Ratio, SignedMoney
 
 MAX_BATCH = 10_000
 
@@ -112,11 +112,11 @@ class _Request(BaseModel):
 
 class RatingCustomer(_Request):
     industry_code: IndustryCode | None = None
-    established_on: date | None = None
+    established_on: Date | None = None
     # Counts are JSON integers (strict): never "120", 120.0 or true.
     employees: int | None = Field(default=None, ge=0, le=10_000_000, strict=True)
     registered_capital: Money | None = None
-    cooperation_since: date | None = Field(
+    cooperation_since: Date | None = Field(
         default=None, description="Date the relationship with the guarantee company began"
     )
 
@@ -124,7 +124,7 @@ class RatingCustomer(_Request):
 class FinancialStatement(_Request):
     """One statement; a figure left out is unknown to the engine (ratios using it are unknown)."""
 
-    period_end: date
+    period_end: Date
     period_type: PeriodType
     audited: bool = False
     total_assets: Money | None = None
@@ -146,7 +146,7 @@ class FinancialStatement(_Request):
 class CreditEvent(_Request):
     source: CreditEventSource
     kind: CreditEventKind
-    occurred_on: date
+    occurred_on: Date
     amount: Money | None = None
     grade: str | None = Field(
         default=None,
@@ -154,7 +154,7 @@ class CreditEvent(_Request):
     )
     agency: str | None = Field(default=None, max_length=200)
     detail: str | None = Field(default=None, max_length=2000)
-    resolved_on: date | None = None
+    resolved_on: Date | None = None
 
     @model_validator(mode="after")
     def _grade_fits_kind(self) -> CreditEvent:
@@ -190,7 +190,7 @@ class GuaranteeHistory(_Request):
     compensated_amount: Money = Decimal(0)
     recovered_amount: Money = Decimal(0)
     written_off_amount: Money = Decimal(0)
-    last_compensation_on: date | None = None
+    last_compensation_on: Date | None = None
     outstanding_balance: Money = Field(
         default=Decimal(0), description="Current guarantee liability to this customer"
     )
@@ -206,7 +206,7 @@ class LimitsContext(_Request):
 
 
 class RatingRequest(_Request):
-    as_of: date
+    as_of: Date
     customer: RatingCustomer
     financials: list[FinancialStatement] = Field(
         default_factory=list, max_length=3, description="Up to three statements, newest first"

@@ -13,6 +13,7 @@ from guarantee_shared.web.auth import TokenVerifier
 from guarantee_shared.web.docs import install_docs
 from guarantee_shared.web.headers import SecurityHeaders
 from guarantee_shared.web.middleware import ServiceMiddleware
+from guarantee_shared.web.openapi import install_openapi
 from guarantee_shared.web.probes import ReadinessCheck, probes_router
 from guarantee_shared.web.problems import install_problem_handlers
 from guarantee_shared.web.routing import DecimalJSONRoute
@@ -57,6 +58,7 @@ def build_app(
     # bookkeeping, several microseconds on every request that is not a probe.
     app.router.routes.extend(probes_router(readiness or {}).routes)
     install_docs(app)
+    install_openapi(app)
     app.add_middleware(
         ServiceMiddleware,
         service=service,

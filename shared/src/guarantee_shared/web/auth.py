@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import jwt
 from anyio import to_thread
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from guarantee_shared.errors import Forbidden, Unauthorized
@@ -214,9 +214,17 @@ def bearer_token(authorization: str | None) -> str:
 
 
 def require(*scopes: str) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency that needs every one of ``scopes`` (``admin`` implies all)."""
+    """A dependency that needs every one of ``scopes`` (``admin`` implies all).
 
-    async def check(principal: CurrentPrincipal) -> Principal:
+    The scopes go through FastAPI's ``Security`` so that the operation's security requirement
+    in the OpenAPI document names them (guarantee_shared.web.openapi documents 403 from it).
+    """
+
+    # A default rather than Annotated: with postponed annotations, an Annotated naming the
+    # local ``scopes`` could not be resolved when FastAPI reads the signature.
+    async def check(
+        principal: Principal = Security(current_principal, scopes=list(scopes)),
+    ) -> Principal:
         return ensure_scopes(principal, *scopes)
 
     return check

@@ -13,7 +13,9 @@ from guarantee_shared.errors import PreconditionFailed, PreconditionRequired
 from guarantee_shared.pagination import MAX_LIMIT
 from guarantee_shared.versions import etag
 
-_ETAG = re.compile(r'^(?:W/)?"(\d{1,10})"$')
+# An ETag this service issues (guarantee_shared.versions.etag), weak or strong.
+ETAG_PATTERN = r'^(?:W/)?"(\d{1,10})"$'
+_ETAG = re.compile(ETAG_PATTERN)
 
 
 def _if_match(

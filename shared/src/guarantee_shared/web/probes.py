@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
 from guarantee_shared.errors import Unauthorized
 
 # A readiness check returns None when fine, or a short reason why not.
 ReadinessCheck = Callable[[Request], Awaitable[str | None]]
+
+
+class Readiness(BaseModel):
+    """What /readyz answers, ready (200) or not (503)."""
+
+    status: Literal["ready", "not_ready"]
+    checks: dict[str, str] = Field(description="Each check: `ok`, or why it failed")
 
 
 def check_metrics_token(authorization: str | None, expected: SecretStr) -> None:
@@ -39,7 +47,14 @@ def probes_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: dependencies reachable, migrations at head")
+    @router.get(
+        "/readyz",
+        summary="Readiness: dependencies reachable, migrations at head",
+        responses={
+            200: {"model": Readiness},
+            503: {"model": Readiness, "description": "Not ready"},
+        },
+    )
     async def readyz(request: Request) -> JSONResponse:
         if request.app.state.draining:
             # Stopping (guarantee_shared.web.server): still serving, but send nothing new.
@@ -63,7 +78,10 @@ def probes_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
         "/metrics",
         summary="Prometheus metrics (with METRICS_TOKEN set: Authorization: Bearer <it>)",
         response_class=Response,
-        responses={401: {"description": "METRICS_TOKEN is set and was not presented"}},
+        responses={
+            200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+            401: {"description": "METRICS_TOKEN is set and was not presented"},
+        },
     )
     async def metrics(request: Request) -> Response:
         expected: SecretStr | None = request.app.state.settings.metrics_token

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from guarantee_shared.errors import PROBLEM_BASE, DomainError
@@ -96,9 +97,36 @@ async def _on_domain(_: Request, exc: Exception) -> ProblemResponse:
     return domain_problem(exc)
 
 
-async def _on_http(_: Request, exc: Exception) -> ProblemResponse:
+async def _on_http(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, detail=str(exc.detail), headers=dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return problem(exc.status_code, detail=str(exc.detail), headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """The methods of the resource at the request's path, for a 405's ``Allow`` (RFC 9110).
+
+    Starlette's 405 names the methods of the first route whose path matched, but the GET and
+    the POST of one path are two routes here, so it would tell a caller that POST
+    /v1/customers is the only method there. The resource is the path template of that first
+    route (``/v1/ratings/rerun`` before ``/v1/ratings/{credit_code}``, as routing takes them);
+    every route on that template adds its methods."""
+    path = request.url.path
+    root = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :] or "/"
+    template: str | None = None
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex, served = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is None or not served or not regex.match(path):
+            continue
+        template = template or route.path_format
+        if route.path_format == template:
+            methods |= served
+    return ", ".join(sorted(methods))
 
 
 def unexpected_problem(request: Request, exc: Exception) -> ProblemResponse:

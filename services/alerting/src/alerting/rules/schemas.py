@@ -54,7 +54,7 @@ Threshold = Annotated[
     # A JSON number, as the schema says: no strings (Decimal() would read "+1_0" or "１").
     DecimalInput(None, floats=True, signed=True, error="a threshold is a JSON number, like 0.05"),
     PlainSerializer(lambda d: float(d), return_type=float, when_used="json"),
-    WithJsonSchema({"type": "number"}),
+    WithJsonSchema({"type": "number", "minimum": -(10**17), "maximum": 10**17}),
 ]
 ScopeValue = Annotated[str, StringConstraints(min_length=1, max_length=200), OneLine]
 MatchToken = Annotated[str, StringConstraints(min_length=1, max_length=80), OneLine]

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from guarantee_shared.text import Note, OneLine
+from guarantee_shared.types import AwareDateTime
 
 
 class Matcher(BaseModel):
@@ -25,8 +26,8 @@ class SilenceFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     matchers: list[Matcher] = Field(min_length=1, max_length=20)
-    starts_at: AwareDatetime | None = Field(default=None, description="Default: now")
-    ends_at: AwareDatetime
+    starts_at: AwareDateTime | None = Field(default=None, description="Default: now")
+    ends_at: AwareDateTime
     comment: Note | None = None
 
     @model_validator(mode="after")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query
@@ -24,6 +23,7 @@ from customer_api.contracts.schemas import (
 from customer_api.deps import ContractsRead, ContractsWrite, IdempotencyDep, SessionDep, SettingsDep
 from customer_api.models import Collateral, Contract
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
+from guarantee_shared.types import Date
 from guarantee_shared.web.http import (
     CursorQuery,
     LimitQuery,
@@ -91,7 +91,7 @@ async def list_contracts(
     product: Product | None = None,
     lender: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     maturing_before: Annotated[
-        date | None, Query(description="Maturity date strictly before this day")
+        Date | None, Query(description="Maturity date strictly before this day")
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,

@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from guarantee_shared.text import Code, Name, Note
-from guarantee_shared.types import Money, MoneyOut, UnitRatio
+from guarantee_shared.types import Date, Money, MoneyOut, UnitRatio
 
 
 class Product(StrEnum):
@@ -90,12 +90,16 @@ class ContractCreate(BaseModel):
     lender: Name
     product: Product
     principal: PositiveMoney
+    # The default is the number 1, validated into a Decimal: the OpenAPI document shows a
+    # Decimal default as the string "1", which a number field must not have.
     guarantee_ratio: GuaranteeRatio = Field(
-        default=Decimal(1), description="Share of a loss the company bears, 0 < r <= 1"
+        default=1,
+        validate_default=True,
+        description="Share of a loss the company bears, 0 < r <= 1",
     )
     purpose: Note | None = None
-    start_date: date
-    maturity_date: date = Field(description="After start_date")
+    start_date: Date
+    maturity_date: Date = Field(description="After start_date")
     fee_rate: UnitRatio | None = None
 
     @field_validator("maturity_date")
@@ -149,7 +153,7 @@ class EventIn(BaseModel):
 
     type: EventType
     amount: Money | None = Field(default=None, validate_default=True)
-    occurred_on: date = Field(description="Not before the contract's last event")
+    occurred_on: Date = Field(description="Not before the contract's last event")
     note: Note | None = None
 
     @field_validator("amount")
@@ -193,7 +197,7 @@ class CollateralIn(BaseModel):
     haircut: UnitRatio | None = Field(
         default=None, description="0-1; the configured default for the kind when omitted"
     )
-    appraised_on: date | None = None
+    appraised_on: Date | None = None
     description: Note | None = None
 
 

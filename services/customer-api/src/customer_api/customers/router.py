@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Body, Path, Query
@@ -23,6 +22,7 @@ from customer_api.customers.schemas import (
 from customer_api.deps import CustomersRead, CustomersWrite, IdempotencyDep, SessionDep, SettingsDep
 from customer_api.models import Customer
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page
+from guarantee_shared.types import Date
 from guarantee_shared.web.auth import Principal
 from guarantee_shared.web.http import CursorQuery, IfMatchDep, LimitQuery, json_response
 from guarantee_shared.web.patch import apply_patch
@@ -100,7 +100,7 @@ async def list_customers(
     q: Annotated[
         str | None, Query(min_length=1, max_length=100, description="Name or credit code contains")
     ] = None,
-    review_due_before: date | None = None,
+    review_due_before: Date | None = None,
     sort: CustomerSort = CustomerSort.created_at,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,

@@ -26,7 +26,7 @@ from guarantee_shared.identifiers import (
 # The rating vocabulary is the engine's: one definition for both sides of the boundary.
 from guarantee_shared.schemas.rating import CustomerClass, RiskTier, SizeClass
 from guarantee_shared.text import FreeText, Label, Name, Note
-from guarantee_shared.types import Money, MoneyOut
+from guarantee_shared.types import Date, Money, MoneyOut
 
 
 class CustomerStatus(StrEnum):
@@ -89,7 +89,7 @@ class CustomerFields(BaseModel):
         default=None, description="GB 11643; masked in responses without the pii:read scope"
     )
     registered_capital: Money | None = None
-    established_on: date | None = None
+    established_on: Date | None = None
     industry_code: IndustryCode | None = Field(
         default=None, description="GB/T 4754-2017: section letter, optionally 2-4 digits"
     )
@@ -100,7 +100,7 @@ class CustomerFields(BaseModel):
     region_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")] | None = Field(
         default=None, description="GB/T 2260 six-digit region code"
     )
-    cooperation_since: date | None = None
+    cooperation_since: Date | None = None
     related_group: Name | None = None
     contact: Contact | None = None
     status: CustomerStatus = CustomerStatus.active

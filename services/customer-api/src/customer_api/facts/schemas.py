@@ -32,7 +32,7 @@ from guarantee_shared.schemas.rating import (
     PeriodType,
 )
 from guarantee_shared.text import Label, LongNote
-from guarantee_shared.types import Money, MoneyOut, SignedMoney
+from guarantee_shared.types import Date, Money, MoneyOut, SignedMoney
 
 # docs/CONTRACT.md: assets - liabilities - equity may be off by at most 1% of assets (rounding,
 # minority interests presented outside equity); beyond that the figures do not belong together.
@@ -48,7 +48,7 @@ def _not_future(value: date) -> date:
     return value
 
 
-PastDate = Annotated[date, AfterValidator(_not_future)]
+PastDate = Annotated[Date, AfterValidator(_not_future)]
 
 
 class StatementFields(BaseModel):

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import BackgroundTasks, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from customer_api.deps import (
-    ContractsWrite,
     CustomersRead,
     CustomersWrite,
     IdempotencyDep,
     ImportRunnerDep,
+    ImportsWrite,
     SessionDep,
 )
 from customer_api.imports import service
@@ -87,6 +90,23 @@ _UPLOAD_BODY = {
 }
 
 
+@asynccontextmanager
+async def _upload_form(request: Request) -> AsyncIterator[FormData]:
+    """The multipart form, closed at the end. A body that is not a form of one file and at most
+    one field is a 422 naming the body, as a body that is not JSON is elsewhere, rather than
+    Starlette's 400."""
+    try:
+        form = await request.form(max_files=1, max_fields=1)
+    except StarletteHTTPException as exc:
+        raise InvalidInput(
+            f"the multipart body cannot be read: {exc.detail}", loc=["body"], kind="multipart"
+        ) from exc
+    try:
+        yield form
+    finally:
+        await form.close()
+
+
 def _form_fields(form: FormData) -> tuple[UploadFile, ImportKind | None]:
     file, kind = form.get("file"), form.get("kind")
     if not isinstance(file, UploadFile):
@@ -112,8 +132,7 @@ def _form_fields(form: FormData) -> tuple[UploadFile, ImportKind | None]:
 async def create_import(
     request: Request,
     session: SessionDep,
-    principal: CustomersWrite,
-    _: ContractsWrite,
+    principal: ImportsWrite,
     runner: ImportRunnerDep,
     idempotency: IdempotencyDep,
     background: BackgroundTasks,
@@ -122,7 +141,7 @@ async def create_import(
     # The form is read only here: after the dependencies checked the caller's token and
     # scopes (a declared File parameter would be read before them), within the body limit
     # the middleware enforces for this path.
-    async with request.form(max_files=1, max_fields=1) as form:
+    async with _upload_form(request) as form:
         file, kind = _form_fields(form)
         upload = await service.receive(file, filename=file.filename or "upload", kind=kind)
     request_key = ImportRequest(

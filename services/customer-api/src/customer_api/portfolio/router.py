@@ -18,6 +18,7 @@ from guarantee_shared.schemas.portfolio import (
     SignalKind,
     SignalPage,
 )
+from guarantee_shared.types import Date
 from guarantee_shared.web.http import CursorQuery, LimitQuery
 from guarantee_shared.web.routing import api_router
 
@@ -106,7 +107,7 @@ async def get_indicators(
     group_by: GroupBy = GroupBy.NONE,
     period: Period = Period.YTD,
     as_of: Annotated[
-        date | None,
+        Date | None,
         Query(
             ge=_EARLIEST,
             le=_LATEST,
@@ -131,7 +132,7 @@ async def get_signals(
     session: SessionDep,
     _: PortfolioRead,
     since: Annotated[
-        date | None, Query(ge=_EARLIEST, le=_LATEST, description="observed_at on or after")
+        Date | None, Query(ge=_EARLIEST, le=_LATEST, description="observed_at on or after")
     ] = None,
     kind: Annotated[list[SignalKind] | None, Query(description="Only these kinds")] = None,
     limit: LimitQuery = DEFAULT_LIMIT,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query
@@ -11,6 +10,7 @@ from fastapi.responses import Response
 from customer_api.deps import AlertingClientDep, PortfolioRead, SessionDep, SettingsDep
 from customer_api.reports import render_html, render_xlsx, service
 from customer_api.reports.schemas import ReportFormat, ReviewReport
+from guarantee_shared.types import Date
 from guarantee_shared.web.http import json_response
 from guarantee_shared.web.routing import api_router
 
@@ -64,7 +64,7 @@ async def get_review_report(
         ReportFormat, Query(alias="format", description="json (default), xlsx or html")
     ] = ReportFormat.JSON,
     as_of: Annotated[
-        date | None,
+        Date | None,
         Query(ge=service.EARLIEST, description="Report date; default today (China), not later"),
     ] = None,
     top: Annotated[
