@@ -181,10 +181,11 @@ def test_guarantee_ratio_states_its_bounds_and_a_numeric_default(
 ) -> None:
     schemas = apps["customer-api"].openapi()["components"]["schemas"]
     ratio = schemas["ContractCreate"]["properties"]["guarantee_ratio"]
-    assert ratio["type"] == "number"
-    assert ratio["exclusiveMinimum"] == 0
-    assert ratio["maximum"] == 1
-    assert "minimum" not in ratio
+    forms = {form["type"]: form for form in ratio["anyOf"]}
+    assert forms["number"]["exclusiveMinimum"] == 0
+    assert forms["number"]["maximum"] == 1
+    assert "minimum" not in forms["number"]
+    assert forms["string"]["not"]["pattern"] == r"^0+(\.0+)?$"
     assert ratio["default"] == 1
     assert isinstance(ratio["default"], int | float)
 

@@ -18,6 +18,7 @@ is judged by value, as pydantic does: ``Decimal("700000.0000")`` is a 2-place am
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,9 +30,11 @@ from pydantic import (
     BeforeValidator,
     Field,
     GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     PlainSerializer,
     WithJsonSchema,
 )
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 MONEY_MAX = Decimal("9999999999999999.99")  # Numeric(18, 2) in storage
@@ -220,6 +223,32 @@ UnitRatio = Annotated[
     ),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1}, mode="serialization"),
 ]
+
+
+class AboveZero:
+    """The JSON-schema side of ``Field(gt=0)`` on a type whose schema lists its accepted forms
+    (money, ratios): the number form gets ``exclusiveMinimum: 0`` and the string form refuses
+    zero, so the document states the bound the field enforces."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # A copy: WithJsonSchema hands out its one dict, shared by every field of the type.
+        schema = copy.deepcopy(handler(core_schema))
+        target = handler.resolve_ref_schema(schema)
+        for form in target.get("anyOf", [target]):
+            if form.get("type") == "number":
+                form.pop("minimum", None)
+                form["exclusiveMinimum"] = 0
+            elif form.get("type") == "string":
+                form["not"] = {"pattern": r"^0+(\.0+)?$", "description": "zero"}
+        return schema
+
+
+PositiveMoney = Annotated[Money, Field(gt=0), AboveZero()]
+# guarantee_ratio: the share of a loss the company bears, 0 < r <= 1.
+PositiveUnitRatio = Annotated[UnitRatio, Field(gt=0), AboveZero()]
+
 
 # A computed ratio in responses: 4 decimals, null where the denominator is zero.
 Ratio = Annotated[

@@ -20,7 +20,14 @@ from pydantic import (
 )
 
 from guarantee_shared.text import Code, Name, Note
-from guarantee_shared.types import Date, Money, MoneyOut, UnitRatio
+from guarantee_shared.types import (
+    Date,
+    Money,
+    MoneyOut,
+    PositiveMoney,
+    PositiveUnitRatio,
+    UnitRatio,
+)
 
 
 class Product(StrEnum):
@@ -70,8 +77,6 @@ class CollateralKind(StrEnum):
     other = "other"
 
 
-PositiveMoney = Annotated[Money, Field(gt=0)]
-GuaranteeRatio = Annotated[UnitRatio, Field(gt=0)]
 # A stored, client-given ratio echoed back exactly (not a computed ratio, so not rounded).
 RatioOut = Annotated[
     Decimal,
@@ -92,7 +97,7 @@ class ContractCreate(BaseModel):
     principal: PositiveMoney
     # The default is the number 1, validated into a Decimal: the OpenAPI document shows a
     # Decimal default as the string "1", which a number field must not have.
-    guarantee_ratio: GuaranteeRatio = Field(
+    guarantee_ratio: PositiveUnitRatio = Field(
         default=1,
         validate_default=True,
         description="Share of a loss the company bears, 0 < r <= 1",
