@@ -31,11 +31,13 @@ from pydantic import SecretStr
 from sample import sample_request
 from starlette.types import ASGIApp, Message
 
+from guarantee_shared.ratelimit import RouteClass
 from guarantee_shared.schemas.rating import RatingRequest
 from guarantee_shared.settings import ServiceSettings
 from guarantee_shared.web.app import build_app
-from guarantee_shared.web.auth import issue_token
+from guarantee_shared.web.auth import TokenVerifier, issue_token
 from guarantee_shared.web.middleware import ServiceMiddleware
+from guarantee_shared.web.ratelimit import RateLimitMiddleware
 from rating_engine.app import create_app
 from rating_engine.scoring import rate
 from rating_engine.service import parse_request
@@ -127,6 +129,33 @@ def _baseline(fixed: bytes, plumbing: str) -> FastAPI:
     return app
 
 
+async def _empty_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An app that answers at once (and runs a lifespan): what the limiter alone costs."""
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
+def _limiter_alone(storage: str, *, exempt: bool = False) -> ASGIApp:
+    settings = ServiceSettings(
+        auth_jwt_secret=SecretStr(SECRET),
+        rate_limit_storage_url=storage,
+        rate_limit_score=UNSPENDABLE,
+        rate_limit_exempt_subs="bench" if exempt else "",
+    )
+    return RateLimitMiddleware(
+        _empty_app,
+        service="bench",
+        settings=settings,
+        verifier=TokenVerifier(settings),
+        routes={"POST /v1/score": RouteClass.SCORE},
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--n", type=int, default=1_000, help="requests per block")
@@ -177,9 +206,20 @@ def main() -> None:
         "  scoring it (rate)": _loop_block(lambda: rate(request, rules), n),
         "  serialising the result (orjson)": _loop_block(lambda: orjson.dumps(result), n),
     }  # fmt: skip
+    # The limiter by itself: steadier figures than the engine rows' difference on a busy machine.
+    rows |= {
+        "an app that answers at once": _asgi_block(_empty_app, body, token, n),
+        "  behind the rate limiter, an exempt subject (token look-up only)":
+            _asgi_block(_limiter_alone("memory://", exempt=True), body, token, n),
+        "  behind the rate limiter counting in memory":
+            _asgi_block(_limiter_alone("memory://"), body, token, n, counted=True),
+    }  # fmt: skip
     if _redis_answers(args.redis):
         rows["the engine's /v1/score, rate limiter counting in Redis (this machine's)"] = (
             _asgi_block(engine_with(args.redis), body, token, n, counted=True)
+        )
+        rows["  the rate limiter alone, counting in Redis (this machine's)"] = _asgi_block(
+            _limiter_alone(args.redis), body, token, n, counted=True
         )
     for block in rows.values():  # warm-up
         block()

@@ -236,7 +236,7 @@ class RateLimitMiddleware:
         blocked_until = self._blocked.get(key)
         if blocked_until is not None:
             if now < blocked_until:
-                await self._refuse(scope, receive, send, budget, 0, blocked_until - now)
+                await self._refuse(scope, receive, send, budget, blocked_until - now)
                 return
             del self._blocked[key]
         try:
@@ -254,7 +254,7 @@ class RateLimitMiddleware:
             if len(self._blocked) >= MAX_BLOCKED:
                 self._blocked.clear()  # bounded; the storage still refuses whoever is over
             self._blocked[key] = stats.reset_time
-            await self._refuse(scope, receive, send, budget, 0, stats.reset_time - now)
+            await self._refuse(scope, receive, send, budget, stats.reset_time - now)
             return
         headers = _headers(budget, stats.remaining, stats.reset_time - now)
 
@@ -309,7 +309,6 @@ class RateLimitMiddleware:
         receive: Receive,
         send: Send,
         budget: _Budget,
-        remaining: int,
         reset_in_s: float,
     ) -> None:
         self._refused[budget.route_class].inc()
@@ -330,7 +329,7 @@ class RateLimitMiddleware:
             window_s=item.get_expiry(),
             retry_after_s=retry_after_s,
         )
-        response.raw_headers.extend(_headers(budget, remaining, reset_in_s))
+        response.raw_headers.extend(_headers(budget, 0, reset_in_s))
         await response(scope, receive, send)
 
     def _closing_at_shutdown(self, send: Send) -> Send:
