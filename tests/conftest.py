@@ -22,6 +22,12 @@ from tests.support.database import (
     under_ci,
 )
 
+# One tester subject makes thousands of requests a minute here: the suite runs without the rate
+# limiter, in this process, its xdist workers and the services they start. The limiter's own
+# tests (tests/shared/test_ratelimit*.py, tests/customer_api/test_rate_limits.py) switch it on
+# in their settings or the environment they give a process.
+os.environ["RATE_LIMIT_ENABLED"] = "false"
+
 # The embedded server this process started: its data directory and the TEST_DATABASE_URL that
 # was set before (restored at the end, for pytest runs inside one Python process).
 _EMBEDDED = pytest.StashKey[tuple[Path, str | None]]()

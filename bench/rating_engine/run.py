@@ -7,6 +7,11 @@
    runs on another. Target: engine >= 0.75 x baseline.
 2. ``POST /v1/score/batch`` with 10,000 requests, end to end over HTTP, against the in-process
    cost of validating and scoring the same 10,000. Target: <= 2 x.
+
+The engine runs with its rate limiter on, as shipped (``--rate-limit memory``: counters in the
+process), with budgets the benchmark cannot spend, so every request pays for the check and none
+is refused; ``--rate-limit off`` measures without it, ``--rate-limit redis://…`` with the
+counters in that Redis.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ SECRET = "bench-only-secret-0123456789abcdef0123456789"
 UVICORN = ["--workers", "1", "--loop", "uvloop", "--http", "httptools",
            "--log-level", "warning", "--no-access-log"]  # fmt: skip
 BATCH = 10_000
+# Budgets no benchmark run can spend: every request is counted, none refused.
+UNSPENDABLE = "1000000000/minute"
 BEGIN, END = "<!-- rating-engine:begin -->", "<!-- rating-engine:end -->"
 
 
@@ -57,6 +64,7 @@ class Figures:
     batch_inprocess_s: float
     connections: int
     requests: int
+    rate_limit: str
 
     @property
     def engine_rps(self) -> float:
@@ -106,7 +114,25 @@ def best_of(runs: int, work: Callable[[], None]) -> float:
     return min(timings)
 
 
-def measure(requests: int, rounds: int, connections: int) -> Figures:
+def limiter_env(rate_limit: str) -> dict[str, str]:
+    """The engine's RATE_LIMIT_* variables for ``--rate-limit`` (off, memory or a Redis URL)."""
+    if rate_limit == "off":
+        return {"RATE_LIMIT_ENABLED": "false"}
+    storage = "memory://" if rate_limit == "memory" else rate_limit
+    return {"RATE_LIMIT_ENABLED": "true", "RATE_LIMIT_STORAGE_URL": storage,
+            "RATE_LIMIT_SCORE": UNSPENDABLE, "RATE_LIMIT_SCORE_BATCH": UNSPENDABLE}  # fmt: skip
+
+
+def check_limiter(port: int, headers: dict[str, str], body: bytes, rate_limit: str) -> None:
+    """Stop unless the engine counts the bench's requests as configured (a limiter whose
+    storage is down lets requests through without its headers: that would measure nothing)."""
+    answer = httpx.post(f"http://127.0.0.1:{port}/v1/score", content=body, headers=headers)
+    counted = "ratelimit-limit" in answer.headers
+    if answer.status_code != 200 or counted != (rate_limit != "off"):
+        raise SystemExit(f"the engine's limiter is not as asked ({rate_limit}): {answer.headers}")
+
+
+def measure(requests: int, rounds: int, connections: int, rate_limit: str) -> Figures:
     settings = RatingEngineSettings(auth_jwt_secret=SecretStr(SECRET), log_level="WARNING")
     service = create_app(settings).state.rating_service
     body = json.dumps(sample_request()).encode()
@@ -118,7 +144,8 @@ def measure(requests: int, rounds: int, connections: int) -> Figures:
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     raw = encode_post("/v1/score", body, headers)
     engine_port, baseline_port = free_port(), free_port()
-    engine_env = {"AUTH_JWT_SECRET": SECRET, "LOG_LEVEL": "WARNING", "ENVIRONMENT": "development"}
+    engine_env = {"AUTH_JWT_SECRET": SECRET, "LOG_LEVEL": "WARNING", "ENVIRONMENT": "development",
+                  **limiter_env(rate_limit)}  # fmt: skip
     servers = [
         start(["--factory", "rating_engine.app:create_app"], engine_port, engine_env),
         start(["--app-dir", str(HERE), "baseline_app:app"], baseline_port,
@@ -126,6 +153,7 @@ def measure(requests: int, rounds: int, connections: int) -> Figures:
     ]  # fmt: skip
     pin(0, 1)
     try:
+        check_limiter(engine_port, headers, body, rate_limit)
         engine: list[LoadResult] = []
         baseline: list[LoadResult] = []
         for port in (engine_port, baseline_port):  # warm-up: imports, caches, JIT-free paths
@@ -165,7 +193,7 @@ def measure(requests: int, rounds: int, connections: int) -> Figures:
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
-    return Figures(engine, baseline, batch_http, batch_inprocess, connections, requests)
+    return Figures(engine, baseline, batch_http, batch_inprocess, connections, requests, rate_limit)
 
 
 def report(figures: Figures) -> str:
@@ -179,7 +207,8 @@ def report(figures: Figures) -> str:
         f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPUs ({cpu}), Python "
         f"{platform.python_version()}; {len(figures.engine)} alternating rounds of "
         f"{figures.requests:,} requests over {figures.connections} keep-alive connections; "
-        f"medians shown; {errors} non-200 answers.",
+        f"medians shown; {errors} non-200 answers; the engine's rate limiter: "
+        f"{_limiter_words(figures.rate_limit)}.",
         "",
         "| measure | engine | baseline | ratio | target |",
         "| --- | --- | --- | --- | --- |",
@@ -193,14 +222,21 @@ def report(figures: Figures) -> str:
     return "\n".join(lines)
 
 
+def _limiter_words(rate_limit: str) -> str:
+    if rate_limit == "off":
+        return "off"
+    where = "in process memory" if rate_limit == "memory" else "in Redis on this machine"
+    return f"on, counting every request {where}"
+
+
 def update_readme(table: str) -> None:
     section = (
         f"{BEGIN}\n## Rating engine\n\nCommand: `{COMMAND} --update-readme` (`make bench` runs it "
         "without rewriting this file).\n\n"
         "The baseline (`bench/rating_engine/baseline_app.py`) is a bare FastAPI endpoint that "
         "validates the same `RatingRequest` and answers a fixed result of the same size; the "
-        "engine adds bearer-token auth, request-id and metrics middleware, the body limit "
-        "and scoring. Both run under uvicorn with 1 worker, uvloop, "
+        "engine adds bearer-token auth, the rate limiter, request-id and metrics middleware, "
+        "the body limit and scoring. Both run under uvicorn with 1 worker, uvloop, "
         "httptools and log level warning, pinned to one CPU, driven by "
         "`bench/rating_engine/loadgen.py` (raw keep-alive HTTP/1.1 on asyncio) from another. "
         "The batch row sends 10,000 different requests in one `POST /v1/score/batch` and "
@@ -222,8 +258,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--update-readme", action="store_true", help="rewrite bench/README.md")
+    parser.add_argument(
+        "--rate-limit",
+        default="memory",
+        help="the engine's limiter: memory (as shipped), off, or a redis:// URL for its counters",
+    )
     args = parser.parse_args()
-    figures = measure(args.requests, args.rounds, args.connections)
+    figures = measure(args.requests, args.rounds, args.connections, args.rate_limit)
     table = report(figures)
     print(table)
     if args.update_readme:

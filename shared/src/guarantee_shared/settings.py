@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from guarantee_shared.ratelimit import RateLimitSettings
 
 # Known to everyone by design, so it is refused in production (see the validator below).
 DEV_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"  # noqa: S105
 
 
-class ServiceSettings(BaseSettings):
+# The RATE_LIMIT_* variables come from RateLimitSettings (guarantee_shared/ratelimit.py).
+class ServiceSettings(RateLimitSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"

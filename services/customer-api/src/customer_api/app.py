@@ -33,6 +33,7 @@ from guarantee_shared.db.idempotency import purge_expired_keys
 from guarantee_shared.db.migrations import pending_reason
 from guarantee_shared.db.outage import install_outage_handlers
 from guarantee_shared.logging import get_logger
+from guarantee_shared.ratelimit import RouteClass
 from guarantee_shared.web.app import build_app
 from guarantee_shared.web.auth import ServiceToken
 
@@ -124,6 +125,8 @@ def create_app(
         lifespan=lifespan,
         readiness={"database": _database_ready},
         body_limit_overrides={"/v1/imports": settings.import_max_bytes},
+        # The partner banks' look-up has a budget of its own (RATE_LIMIT_PARTNER).
+        rate_limit_routes={"GET /v1/ratings/{credit_code}": RouteClass.PARTNER},
     )
     install_outage_handlers(app)
     app.include_router(customers_router)

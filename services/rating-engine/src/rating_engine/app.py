@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from guarantee_shared.ratelimit import RouteClass
 from guarantee_shared.schemas.rating import RatingRequest
 from guarantee_shared.web.app import build_app
 from rating_engine import __version__
@@ -33,6 +34,12 @@ def create_app(settings: RatingEngineSettings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         body_limit_overrides={"/v1/score/batch": settings.batch_max_body_bytes},
+        # RATE_LIMIT_SCORE and RATE_LIMIT_SCORE_BATCH: a batch is one hit of its own budget,
+        # counted before its body (up to 128 MiB) is read.
+        rate_limit_routes={
+            "POST /v1/score": RouteClass.SCORE,
+            "POST /v1/score/batch": RouteClass.SCORE_BATCH,
+        },
     )
     app.state.rating_service = service
     # The two hot routes go first in the app's own route list instead of through include_router:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 
 from fastapi import FastAPI
 
 from guarantee_shared.logging import configure_logging
+from guarantee_shared.ratelimit import RouteClass
 from guarantee_shared.settings import ServiceSettings
 from guarantee_shared.web.auth import TokenVerifier
 from guarantee_shared.web.docs import install_docs
@@ -16,6 +17,7 @@ from guarantee_shared.web.middleware import ServiceMiddleware
 from guarantee_shared.web.openapi import install_openapi
 from guarantee_shared.web.probes import ReadinessCheck, probes_router
 from guarantee_shared.web.problems import install_problem_handlers
+from guarantee_shared.web.ratelimit import install_rate_limits
 from guarantee_shared.web.routing import DecimalJSONRoute
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -31,6 +33,7 @@ def build_app(
     lifespan: Lifespan | None = None,
     readiness: dict[str, ReadinessCheck] | None = None,
     body_limit_overrides: dict[str, int] | None = None,
+    rate_limit_routes: Mapping[str, RouteClass] | None = None,
 ) -> FastAPI:
     if settings.environment == "production" and settings.metrics_token is None:
         # /metrics exposes portfolio figures; production serves it only to a scraper with the
@@ -59,6 +62,7 @@ def build_app(
     app.router.routes.extend(probes_router(readiness or {}).routes)
     install_docs(app)
     install_openapi(app)
+    install_rate_limits(app, settings, service=service, routes=rate_limit_routes)
     app.add_middleware(
         ServiceMiddleware,
         service=service,

@@ -26,8 +26,11 @@ def main(argv: list[str]) -> int:
         print("demo data is never loaded with ENVIRONMENT=production", file=sys.stderr)  # noqa: T201
         return 2
     # The app is reached only in-process, by the loader's own HS256 token, whatever the
-    # deployment's identity provider; its per-request logs would drown the summary.
-    settings = settings.model_copy(update={"auth_jwks_url": None, "log_level": "WARNING"})
+    # deployment's identity provider; its per-request logs would drown the summary. Its
+    # thousands of writes are not a client to rate-limit.
+    settings = settings.model_copy(
+        update={"auth_jwks_url": None, "log_level": "WARNING", "rate_limit_enabled": False}
+    )
     app = create_app(settings)
 
     async def run() -> LoadSummary:
