@@ -20,6 +20,10 @@ ALL_SCOPES = (
 
 
 def bearer(
-    *scopes: str, sub: str = "tester@example.com", secret: str = DEV_JWT_SECRET
+    *scopes: str,
+    sub: str = "tester@example.com",
+    secret: str = DEV_JWT_SECRET,
+    partner: str | None = None,
 ) -> dict[str, str]:
-    return {"Authorization": "Bearer " + issue_token(secret, sub=sub, scopes=list(scopes))}
+    token = issue_token(secret, sub=sub, scopes=list(scopes), partner=partner)
+    return {"Authorization": "Bearer " + token}

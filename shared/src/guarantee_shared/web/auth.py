@@ -35,6 +35,9 @@ SCOPES = (
 class Principal:
     sub: str
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # The `partner` claim: the code of the partner bank whose token this is. A partner sees
+    # only what concerns its own customers; no claim is the company's own staff or systems.
+    partner: str | None = None
 
     def has(self, scope: str) -> bool:
         return ADMIN_SCOPE in self.scopes or scope in self.scopes
@@ -82,7 +85,10 @@ class TokenVerifier:
         scope = claims.get("scope", "")
         if not isinstance(scope, str) or not isinstance(claims.get("sub"), str):
             raise Unauthorized("The bearer token's sub and scope claims must be strings")
-        principal = Principal(sub=claims["sub"], scopes=frozenset(scope.split()))
+        partner = claims.get("partner")
+        if partner is not None and (not isinstance(partner, str) or not partner):
+            raise Unauthorized("The bearer token's partner claim must be a non-empty string")
+        principal = Principal(sub=claims["sub"], scopes=frozenset(scope.split()), partner=partner)
         if isinstance(claims["exp"], int | float):
             if len(self._memo) >= self.MAX_REMEMBERED:
                 self._memo.clear()  # simple and bounded; the next calls refill it
@@ -91,15 +97,20 @@ class TokenVerifier:
 
 
 def issue_token(
-    secret: str, *, sub: str, scopes: list[str] | tuple[str, ...], ttl_s: int = 3600
+    secret: str,
+    *,
+    sub: str,
+    scopes: list[str] | tuple[str, ...],
+    ttl_s: int = 3600,
+    partner: str | None = None,
 ) -> str:
-    """An HS256 token for development, tests and the demo (never used by production code paths)."""
+    """An HS256 token for development, tests and the demo (never used by production code paths);
+    ``partner`` adds the claim of a partner bank's token."""
     now = int(time.time())
-    return jwt.encode(
-        {"sub": sub, "scope": " ".join(scopes), "iat": now, "exp": now + ttl_s},
-        secret,
-        algorithm="HS256",
-    )
+    claims: dict[str, Any] = {"sub": sub, "scope": " ".join(scopes), "iat": now, "exp": now + ttl_s}
+    if partner is not None:
+        claims["partner"] = partner
+    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 class ServiceToken:
