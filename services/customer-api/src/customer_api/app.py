@@ -20,6 +20,7 @@ from customer_api.imports.router import router as imports_router
 from customer_api.imports.runner import ImportRunner
 from customer_api.migrate import SCRIPT_LOCATION
 from customer_api.models import SCHEMA, IdempotencyKey
+from customer_api.partners.router import router as partners_router
 from customer_api.portfolio.router import router as portfolio_router
 from customer_api.ratings.jobs import JobRunner
 from customer_api.ratings.router import router as ratings_router
@@ -134,4 +135,5 @@ def create_app(
     app.include_router(complaints_router)
     app.include_router(imports_router)
     app.include_router(reports_router)
+    app.include_router(partners_router)
     return app

@@ -5,6 +5,7 @@ from customer_api.models.base import SCHEMA, Base
 from customer_api.models.contract import Collateral, Contract, ContractEvent
 from customer_api.models.customer import CreditEvent, Customer, FinancialStatement
 from customer_api.models.imports import ImportChunk, ImportJob, ImportRow
+from customer_api.models.partner import Partner, PartnerLender
 from customer_api.models.rating import Job, Rating
 from customer_api.models.review import Complaint, ComplaintEvent, Survey, Verification
 
@@ -25,6 +26,8 @@ __all__ = [
     "ImportJob",
     "ImportRow",
     "Job",
+    "Partner",
+    "PartnerLender",
     "Rating",
     "Survey",
     "Verification",

@@ -15,12 +15,9 @@ from customer_api.audit.service import record
 from customer_api.customers import service as customers
 from customer_api.models import Customer, Rating
 from customer_api.ratings.assemble import build_requests
-from customer_api.ratings.schemas import PartnerRating
 from guarantee_shared.clients.rating_engine import RatingEngineClient
 from guarantee_shared.clock import business_date, business_today, utc_now
 from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
-from guarantee_shared.errors import NotFound
-from guarantee_shared.identifiers import normalise
 from guarantee_shared.schemas.rating import RatingRequest, RatingResult
 
 
@@ -117,32 +114,6 @@ async def history(
     query = select(Rating).where(Rating.customer_id == customer_id)
     order = [Rating.rated_at, Rating.id]
     return await keyset_page(session, query, order, limit=limit, cursor=cursor, descending=True)
-
-
-async def partner_view(session: AsyncSession, credit_code: str) -> PartnerRating:
-    """Only the disclosed fields of the customer's current rating; 404 when unknown or unrated."""
-    code = normalise(credit_code)
-    customer = await session.scalar(select(Customer).where(Customer.credit_code == code))
-    if (
-        customer is None
-        or customer.rated_at is None
-        or customer.score is None
-        or customer.credit_grade is None
-        or customer.risk_tier is None
-        or customer.customer_class is None
-        or customer.model_version is None
-    ):
-        raise NotFound(f"No rating for credit code {code}")
-    return PartnerRating(
-        credit_code=customer.credit_code,
-        name=customer.name,
-        credit_grade=customer.credit_grade,
-        risk_tier=customer.risk_tier,
-        customer_class=customer.customer_class,
-        score=float(customer.score),
-        rated_at=customer.rated_at,
-        model_version=customer.model_version,
-    )
 
 
 async def get_rating(session: AsyncSession, customer_id: uuid.UUID, rating_id: uuid.UUID) -> Rating:
