@@ -28,10 +28,10 @@ from guarantee_shared.outbox.targets import (
     check_target,
     refusal,
 )
-from tests.alerting.fakes import FakeCustomerApi, Receiver, group
+from tests.alerting.fakes import FakeCustomerApi, group
 from tests.alerting.helpers import SECRET, add_channel, deliver, evaluate
-from tests.alerting.receiver import WebhookReceiver
 from tests.support.processes import free_port
+from tests.support.webhooks import Receiver, WebhookReceiver
 
 REFUSED = [
     # IPv4 special-purpose blocks

@@ -6,9 +6,17 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from customer_api.models.base import Base, TimestampedMixin, new_id
+from guarantee_shared.outbox.columns import (
+    DeliveryAttemptColumns,
+    OutboxMessageColumns,
+    WebhookTargetColumns,
+    attempts_index,
+    due_index,
+)
 
 
 class Partner(TimestampedMixin, Base):
@@ -42,3 +50,37 @@ class PartnerLender(Base):
     lender: Mapped[str] = mapped_column(String(200), primary_key=True)
     partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)  # the order the partner's names were given in
+
+
+class PartnerSubscription(WebhookTargetColumns, Base):
+    """Where a partner wants its events (the shared target columns: url, secret, enabled …)."""
+
+    __tablename__ = "partner_subscriptions"
+    __table_args__ = (Index("ix_partner_subscriptions_partner_id_id", "partner_id", "id"),)
+
+    partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    events: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
+
+
+class OutboxMessage(OutboxMessageColumns, Base):
+    """One event to one subscription, written in the transaction of the change it announces."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        due_index("outbox"),
+        Index("ix_outbox_subscription_id_id", "subscription_id", "id"),
+    )
+
+    subscription_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("partner_subscriptions.id", ondelete="CASCADE")
+    )
+    event_type: Mapped[str] = mapped_column(String(40))
+    # The rating whose change the event announces.
+    rating_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ratings.id", ondelete="CASCADE"))
+
+
+class DeliveryAttempt(DeliveryAttemptColumns, Base):
+    __tablename__ = "delivery_attempts"
+    __table_args__ = (attempts_index("delivery_attempts"),)
+
+    outbox_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"))

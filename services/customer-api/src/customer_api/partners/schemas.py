@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -18,6 +20,7 @@ PartnerCode = Annotated[
 ]
 MAX_LENDER_NAMES = 100
 MAX_LOOKUP_CODES = 1000
+RATING_CHANGED = "rating.changed"
 
 
 def _distinct(names: list[str]) -> list[str]:
@@ -92,3 +95,55 @@ class LookupResult(BaseModel):
 
 class LookupResponse(BaseModel):
     results: list[LookupResult] = Field(description="One per code asked for, in the same order")
+
+
+class SubscriptionFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
+        description="http(s) URL; private and loopback targets only where configuration allows"
+    )
+    secret: Annotated[str, StringConstraints(min_length=16, max_length=500)] = Field(
+        description="Signing key: `whsec_<base64>` (Standard Webhooks) or any string of 16+ "
+        "characters (its UTF-8 bytes are the key). Write-only."
+    )
+    events: list[Literal["rating.changed"]] = Field(
+        min_length=1,
+        max_length=1,
+        description="The events to send: `rating.changed` (a customer's grade, tier or class "
+        "changed, or it was rated for the first time)",
+    )
+
+
+class SubscriptionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    url: str
+    events: list[str]
+    enabled: bool
+    disabled_reason: str | None = Field(description="Why delivery stopped (e.g. 410 Gone)")
+    version: int
+    created_at: datetime
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    dead = "dead"
+
+
+class DeliveryOut(BaseModel):
+    """One event to one subscription; ``id`` is its ``webhook-id`` and CloudEvents ``id``."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    subscription_id: uuid.UUID
+    event_type: str
+    status: DeliveryStatus = Field(description="pending (retrying until attempts run out)")
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime
+    created_at: datetime
+    delivered_at: datetime | None

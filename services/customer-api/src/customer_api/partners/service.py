@@ -1,7 +1,9 @@
-"""The partner registry and what a partner may see. Flushes, never commits."""
+"""The partner registry, what a partner may see, and its webhook subscriptions. Flushes, never
+commits."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,18 +11,27 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.audit import service as audit
-from customer_api.models import Partner, PartnerLender
+from customer_api.models import OutboxMessage, Partner, PartnerLender, PartnerSubscription
 from customer_api.models.base import new_id
 from customer_api.partners import queries
-from customer_api.partners.schemas import PartnerChange, PartnerFields, PartnerOut
+from customer_api.partners.schemas import (
+    PartnerChange,
+    PartnerFields,
+    PartnerOut,
+    SubscriptionFields,
+    SubscriptionOut,
+)
 from customer_api.ratings.schemas import PartnerRating
 from guarantee_shared.clock import business_today
-from guarantee_shared.db.queries import keyset_page
-from guarantee_shared.errors import Conflict, Forbidden, NotFound
+from guarantee_shared.db.queries import get_or_404, keyset_page
+from guarantee_shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from guarantee_shared.identifiers import normalise
+from guarantee_shared.outbox.signing import secret_key
+from guarantee_shared.outbox.targets import TargetRefused, check_target
 from guarantee_shared.versions import check_version
 
 ENTITY = "partner"
+SUBSCRIPTION_ENTITY = "partner_subscription"
 
 
 def snapshot(partner: Partner) -> dict[str, Any]:
@@ -171,3 +182,122 @@ async def disclosed_rating(
     if rating is None:
         raise NotFound(f"No rating for credit code {code}")
     return rating
+
+
+async def for_caller(session: AsyncSession, code: str, *, claimed: bool) -> Partner:
+    """The partner ``code`` for a caller allowed to manage it; a partner token (``claimed``)
+    whose partner is not registered gets 403, as everywhere, rather than 404."""
+    try:
+        return await get(session, code)
+    except NotFound:
+        if claimed:
+            raise Forbidden(f"The token's partner {code} is not a registered partner") from None
+        raise
+
+
+def subscription_snapshot(subscription: PartnerSubscription) -> dict[str, Any]:
+    """The audit form: never the secret."""
+    return SubscriptionOut.model_validate(subscription).model_dump(mode="json")
+
+
+async def create_subscription(
+    session: AsyncSession,
+    partner: Partner,
+    fields: SubscriptionFields,
+    *,
+    actor: str,
+    allow_private: bool,
+) -> PartnerSubscription:
+    try:
+        await check_target(fields.url, allow_private=allow_private)
+    except TargetRefused as exc:
+        raise InvalidInput(str(exc), loc=["body", "url"], kind="url_refused") from exc
+    try:
+        secret_key(fields.secret)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), loc=["body", "secret"]) from exc
+    subscription = PartnerSubscription(
+        id=new_id(),
+        partner_id=partner.id,
+        url=fields.url,
+        secret=fields.secret,
+        events=list(dict.fromkeys(fields.events)),
+        enabled=True,
+        version=1,
+    )
+    return await audit.insert(
+        session,
+        subscription,
+        actor=actor,
+        entity_type=SUBSCRIPTION_ENTITY,
+        snapshot=subscription_snapshot,
+    )
+
+
+async def list_subscriptions(
+    session: AsyncSession, partner: Partner, *, limit: int, cursor: str | None
+) -> tuple[list[PartnerSubscription], str | None]:
+    query = select(PartnerSubscription).where(PartnerSubscription.partner_id == partner.id)
+    return await keyset_page(session, query, [PartnerSubscription.id], limit=limit, cursor=cursor)
+
+
+async def get_subscription(
+    session: AsyncSession,
+    partner: Partner,
+    subscription_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> PartnerSubscription:
+    return await get_or_404(
+        session,
+        PartnerSubscription,
+        subscription_id,
+        for_update=for_update,
+        partner_id=partner.id,
+    )
+
+
+async def delete_subscription(
+    session: AsyncSession,
+    subscription: PartnerSubscription,
+    *,
+    actor: str,
+    expected_version: int,
+) -> None:
+    """Delete the subscription; its undelivered events go with it."""
+    check_version(current=subscription.version, expected=expected_version)
+    before = subscription_snapshot(subscription)
+    await session.delete(subscription)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="delete",
+        entity_type=SUBSCRIPTION_ENTITY,
+        entity_id=subscription.id,
+        before=before,
+        after=None,
+    )
+
+
+async def list_deliveries(
+    session: AsyncSession,
+    partner: Partner,
+    *,
+    subscription_id: uuid.UUID | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[OutboxMessage], str | None]:
+    """The partner's events, newest first."""
+    query = (
+        select(OutboxMessage)
+        .join(PartnerSubscription, PartnerSubscription.id == OutboxMessage.subscription_id)
+        .where(PartnerSubscription.partner_id == partner.id)
+    )
+    if subscription_id is not None:
+        query = query.where(OutboxMessage.subscription_id == subscription_id)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    order = [OutboxMessage.created_at, OutboxMessage.id]
+    return await keyset_page(session, query, order, limit=limit, cursor=cursor, descending=True)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from customer_api.audit.service import record
 from customer_api.customers import service as customers
 from customer_api.models import Customer, Rating
+from customer_api.partners import events as partner_events
 from customer_api.ratings.assemble import build_requests
 from guarantee_shared.clients.rating_engine import RatingEngineClient
 from guarantee_shared.clock import business_date, business_today, utc_now
@@ -40,8 +41,10 @@ async def apply_result(
     actor: str,
     job_id: uuid.UUID | None = None,
 ) -> Rating:
-    """Store ``result`` in the history and on the (row-locked) customer, with an audit entry."""
+    """Store ``result`` in the history and on the (row-locked) customer, with an audit entry,
+    and the partners' events it announces (their outbox, in this transaction)."""
     before = customers.snapshot(customer)
+    previous = partner_events.disclosed(customer)
     rated_at = utc_now()
     rating = Rating(
         id=uuid.uuid4(),
@@ -80,6 +83,7 @@ async def apply_result(
         before=before,
         after=customers.snapshot(customer),
     )
+    await partner_events.rating_changed(session, customer, previous=previous, rating=rating)
     return rating
 
 
