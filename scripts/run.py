@@ -7,9 +7,10 @@
 - ``all`` migrates, loads the demo book into an empty customer database (DEMO_DATA, default 1;
   never with ENVIRONMENT=production), starts every installed service, waits until each answers
   /readyz, starts rating a never-rated demo book when the rating engine runs, and prints where
-  everything is, with a development token (not in production). Ctrl-C or SIGTERM stops them
-  all (SIGTERM, then SIGKILL after a grace period); if one dies on its own the rest are stopped
-  and the exit is non-zero. An embedded server that this run started is stopped at the end.
+  everything is, with a development token and one for each partner bank (not in production).
+  Ctrl-C or SIGTERM stops them all (SIGTERM, then SIGKILL after a grace period); if one dies on
+  its own the rest are stopped and the exit is non-zero. An embedded server that this run
+  started is stopped at the end.
 - ``customer-api``, ``rating-engine``, ``alerting`` do the same for one service, leaving an
   embedded server running for the others (services run, stop and restart independently).
 """
@@ -20,6 +21,7 @@ import argparse
 import contextlib
 import importlib.util
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -28,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import httpx
 from dotenv import dotenv_values  # installed with pydantic-settings, which reads .env the same way
@@ -224,12 +227,14 @@ class Supervisor:
                 child.wait()
 
 
-def dev_token(env: Env, *, sub: str, scopes: Sequence[str], ttl_s: int) -> str:
+def dev_token(
+    env: Env, *, sub: str, scopes: Sequence[str], ttl_s: int, partner: str | None = None
+) -> str:
     from guarantee_shared.settings import DEV_JWT_SECRET
     from guarantee_shared.web.auth import issue_token
 
     return issue_token(env.get("AUTH_JWT_SECRET") or DEV_JWT_SECRET, sub=sub, scopes=tuple(scopes),
-                       ttl_s=ttl_s)  # fmt: skip
+                       ttl_s=ttl_s, partner=partner)  # fmt: skip
 
 
 def demo_wanted(env: Env) -> bool:
@@ -259,6 +264,38 @@ def rate_demo_book(env: Env, services: Sequence[Service], host: str) -> None:
         say(f"could not start rating the demo book: {exc}")
 
 
+def partners(env: Env, services: Sequence[Service], host: str) -> list[dict[str, Any]]:
+    """The partner banks registered in customer-api (the demo book has two), if it runs."""
+    api = next((s for s in services if s.name == "customer-api"), None)
+    if api is None:
+        return []
+    token = dev_token(env, sub="run.py", scopes=["admin"], ttl_s=300)
+    try:
+        with httpx.Client(base_url=f"http://{host}:{env.port(api)}",
+                          headers={"Authorization": f"Bearer {token}"}) as client:  # fmt: skip
+            page = client.get("/v1/partners", params={"limit": 20}).raise_for_status().json()
+        found: list[dict[str, Any]] = page["items"]
+    except (httpx.HTTPError, ValueError, KeyError) as exc:  # a convenience: never fatal
+        say(f"could not list the partner banks: {exc}")
+        return []
+    return found
+
+
+def partner_lines(env: Env, banks: Sequence[dict[str, Any]], api: str) -> list[str]:
+    """A token for each partner bank: its claim `partner`, scope ratings:read."""
+    if not banks:
+        return []
+    lines = ["", "a token for each partner bank (claim partner, scope ratings:read: each sees "
+                 "only its own customers), valid 12 h:"]  # fmt: skip
+    for bank in banks:
+        name = re.sub(r"[^A-Z0-9]+", "_", bank["code"].upper()).strip("_") + "_TOKEN"
+        token = dev_token(env, sub=f"{bank['code']}-demo", scopes=["ratings:read"],
+                          ttl_s=12 * 3600, partner=bank["code"])  # fmt: skip
+        lines.append(f"  export {name}={token}   # {bank['name']}")
+    lines.append(f'  curl -H "Authorization: Bearer ${name}" {api}/v1/ratings/<credit code>')
+    return lines
+
+
 def banner(env: Env, services: Sequence[Service], host: str) -> None:
     lines = ["", "ready:"]
     for service in services:
@@ -268,10 +305,11 @@ def banner(env: Env, services: Sequence[Service], host: str) -> None:
         from guarantee_shared.web.auth import SCOPES
 
         token = dev_token(env, sub="developer", scopes=SCOPES, ttl_s=12 * 3600)
+        api = f"http://{host}:{env.port(services[0])}"
         lines += ["", "a development token with every scope, valid 12 h:",
                   f"  export TOKEN={token}",
-                  f'  curl -H "Authorization: Bearer $TOKEN" http://{host}:'
-                  f"{env.port(services[0])}/v1/..."]  # fmt: skip
+                  f'  curl -H "Authorization: Bearer $TOKEN" {api}/v1/...']  # fmt: skip
+        lines += partner_lines(env, partners(env, services, host), api)
     lines += ["", "Ctrl-C stops everything.", ""]
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()

@@ -11,7 +11,8 @@ alerting on free ports of 127.0.0.1 over one fresh database with both schemas mi
 README says ``localhost:8001`` … ``8003``; the test maps those to the ports in use. ``TOKEN``
 is a development token with every scope, like the one ``make run`` prints. alerting runs as an
 API-only replica (its evaluation loop and delivery worker off): the README's
-``POST /v1/evaluate`` drives the cycle it shows, and no webhook leaves the machine.
+``POST /v1/evaluate`` drives the cycle it shows, and no webhook leaves the machine. customer-api
+delivers partners' events to the receiver the README starts on 127.0.0.1.
 
 A block announced by ``<!-- readme-tour: stream … -->`` is an endless stream (Server-Sent
 Events): it runs for a few seconds and must still be streaming, and have sent its first event
@@ -60,12 +61,19 @@ class Service:
     readme_port: int  # the port the README writes as localhost:<port>
     port_env: str
     url_env: str
+    own_env: tuple[tuple[str, str], ...] = ()  # settings for this service's process alone
 
 
 SERVICES = (
     Service("customer_api", 8001, "CUSTOMER_API_PORT", "CUSTOMER_API_URL"),
     Service("rating_engine", 8002, "RATING_ENGINE_PORT", "RATING_ENGINE_URL"),
-    Service("alerting", 8003, "ALERTING_PORT", "ALERTING_URL"),
+    Service(
+        "alerting",
+        8003,
+        "ALERTING_PORT",
+        "ALERTING_URL",
+        (("ALERT_EVALUATOR_ENABLED", "false"), ("DELIVERY_WORKER_ENABLED", "false")),
+    ),
 )
 
 
@@ -193,7 +201,7 @@ def _process(
         process = subprocess.Popen(
             [sys.executable, "-m", service.module],
             cwd=ROOT,
-            env={**env, service.port_env: str(port)},
+            env={**env, **dict(service.own_env), service.port_env: str(port)},
             stdout=sink,
             stderr=sink,
         )
@@ -243,8 +251,6 @@ def platform(pg_admin_url: str, tmp_path: Path) -> Iterator[Platform]:
                 "HOST": "127.0.0.1",
                 "LOG_LEVEL": "WARNING",
                 "LOG_FORMAT": "json",
-                "ALERT_EVALUATOR_ENABLED": "false",
-                "DELIVERY_WORKER_ENABLED": "false",
             }
         )
         env.update({s.url_env: f"http://127.0.0.1:{ports[s.readme_port]}" for s in SERVICES})
@@ -292,8 +298,10 @@ def test_the_readme_tour_runs_as_written(platform: Platform, tmp_path: Path) -> 
         pytest.skip("the README tour needs curl and timeout (coreutils)")
     workdir = tmp_path / "tour"
     workdir.mkdir()
-    # The tour mints a partner token with `.venv/bin/python` from the repository root.
+    # The tour mints a partner token with `.venv/bin/python` and starts
+    # `scripts/webhook_receiver.py`, from the repository root.
     (workdir / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    (workdir / "scripts").symlink_to(ROOT / "scripts", target_is_directory=True)
     blocks = tour_blocks(README.read_text(encoding="utf-8"))
     script = build_script(blocks, platform.ports, workdir)
     (workdir / "tour.sh").write_text(script.text, encoding="utf-8")

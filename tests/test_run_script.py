@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
+import jwt
 import pytest
 
+from customer_api.migrate import SCRIPT_LOCATION as CUSTOMER_MIGRATIONS
+from guarantee_shared.db import migrations
 from tests.support.auth import bearer
-from tests.support.database import create_database, drop_database
+from tests.support.database import asyncpg_dsn, create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.integration
@@ -52,6 +59,23 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes], timeout: float = 60
     raise AssertionError(f"{base}/readyz did not answer 200 within {timeout} s")
 
 
+async def _register_partner(url: str, *, code: str, name: str) -> None:
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await conn.execute(
+            "INSERT INTO customer.partners (id, code, name, version) VALUES ($1, $2, $3, 1)",
+            uuid.uuid4(),
+            code,
+            name,
+        )
+    finally:
+        await conn.close()
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 def _read_until(process: subprocess.Popen[bytes], marker: bytes) -> bytes:
     """stdout up to the line holding ``marker`` (or all of it, if the process ends first)."""
     assert process.stdout is not None
@@ -66,6 +90,9 @@ def _read_until(process: subprocess.Popen[bytes], marker: bytes) -> bytes:
 def test_run_one_service_migrates_serves_and_stops_cleanly_on_sigterm(
     fresh_database: str, tmp_path: Path
 ) -> None:
+    # A registered partner bank, as the demo book has: the banner prints a token for it.
+    migrations.upgrade(CUSTOMER_MIGRATIONS, fresh_database)
+    asyncio.run(_register_partner(fresh_database, code="icbc", name="中国工商银行"))
     port = _free_port()
     env = {
         **os.environ,
@@ -95,8 +122,15 @@ def test_run_one_service_migrates_serves_and_stops_cleanly_on_sigterm(
         # DEMO_DATA=0: the database stays empty.
         listed = httpx.get(f"{base}/v1/customers", headers=bearer("customers:read"))
         assert listed.json()["items"] == []
-        # Once ready, the banner tells the operator where the docs are (then stdout goes quiet).
-        assert f"{base}/docs".encode() in _read_until(process, f"{base}/docs".encode())
+        # Once ready, the banner tells the operator where the docs are, with a token for each
+        # partner bank (then stdout goes quiet).
+        printed = _read_until(process, b"Ctrl-C stops everything").decode()
+        assert f"{base}/docs" in printed
+        [token] = re.findall(r"export ICBC_TOKEN=(\S+)", printed)
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert (claims["partner"], claims["scope"]) == ("icbc", "ratings:read")
+        seen = httpx.get(f"{base}/v1/ratings/91320621MA1MRHG205", headers=_bearer(token))
+        assert seen.status_code == 404  # a partner's token, accepted: no such customer
 
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=30)

@@ -21,9 +21,10 @@ from alerting.app import create_app
 from alerting.migrate import SCRIPT_LOCATION
 from alerting.settings import AlertingSettings
 from guarantee_shared.db import migrations
-from tests.alerting.fakes import FakeCustomerApi, Receiver
+from tests.alerting.fakes import FakeCustomerApi
 from tests.support.auth import bearer
 from tests.support.database import asyncpg_dsn, create_database, drop_database
+from tests.support.webhooks import Receiver
 
 # Rule rows are kept (the default rules are data of the migration); everything else is emptied.
 TABLES = (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -129,33 +128,4 @@ def _json(body: Any) -> Response:
     return Response(json.dumps(body, default=str), media_type="application/json")
 
 
-@dataclass
-class Received:
-    headers: dict[str, str]
-    body: bytes
-    url: str
-
-
-@dataclass
-class Receiver:
-    """Records every webhook; answers the queued statuses first, then 200."""
-
-    requests: list[Received] = field(default_factory=list)
-    statuses: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.app = FastAPI()
-
-        @self.app.post("/{path:path}")
-        async def hook(request: Request) -> Response:
-            self.requests.append(
-                Received(dict(request.headers), await request.body(), str(request.url))
-            )
-            return Response(status_code=self.statuses.pop(0) if self.statuses else 200)
-
-    def reset(self) -> None:
-        self.requests.clear()
-        self.statuses.clear()
-
-
-__all__ = ["AS_OF", "FakeCustomerApi", "Receiver", "date", "group", "regulatory", "signal"]
+__all__ = ["AS_OF", "FakeCustomerApi", "date", "group", "regulatory", "signal"]

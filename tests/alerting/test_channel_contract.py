@@ -8,8 +8,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.alerting.fakes import FakeCustomerApi, Receiver, group
+from tests.alerting.fakes import FakeCustomerApi, group
 from tests.alerting.helpers import SECRET, deliver, evaluate
+from tests.support.webhooks import Receiver
 
 
 async def test_the_readme_example_creates_a_channel_named_after_its_host(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,8 +12,9 @@ import pytest
 from fastapi import FastAPI
 
 from alerting.settings import AlertingSettings
-from tests.alerting.fakes import FakeCustomerApi, Receiver, group
+from tests.alerting.fakes import FakeCustomerApi, group
 from tests.alerting.helpers import SECRET, add_channel, deliver, evaluate
+from tests.support.webhooks import Receiver, verify
 
 # The Alertmanager webhook message, version 4 (notify/webhook Message + template.Data).
 AM_KEYS = {
@@ -26,18 +24,6 @@ AM_KEYS = {
 AM_ALERT_KEYS = {
     "status", "labels", "annotations", "startsAt", "endsAt", "generatorURL", "fingerprint"
 }  # fmt: skip
-
-
-def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
-    """Standard Webhooks verification, written from the spec (not with the service's code)."""
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
-    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-    return any(
-        hmac.compare_digest(sig.split(",", 1)[1], expected)
-        for sig in headers["webhook-signature"].split()
-        if sig.startswith("v1,")
-    )
 
 
 async def fire_coverage(api: httpx.AsyncClient, fake: FakeCustomerApi, ratio: float) -> None:

@@ -19,9 +19,10 @@ from pydantic import ValidationError
 
 from alerting.app import create_app
 from alerting.settings import AlertingSettings
-from tests.alerting.fakes import FakeCustomerApi, Receiver, group
+from tests.alerting.fakes import FakeCustomerApi, group
 from tests.alerting.helpers import SECRET, deliver
 from tests.support.auth import bearer
+from tests.support.webhooks import Receiver
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 

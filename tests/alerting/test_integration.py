@@ -27,12 +27,12 @@ import pytest
 from alerting.migrate import SCRIPT_LOCATION as ALERTING_MIGRATIONS
 from customer_api.migrate import SCRIPT_LOCATION as CUSTOMER_MIGRATIONS
 from guarantee_shared.db import migrations
-from tests.alerting.receiver import WebhookReceiver, until
-from tests.alerting.test_delivery import AM_ALERT_KEYS, AM_KEYS, verify
+from tests.alerting.test_delivery import AM_ALERT_KEYS, AM_KEYS
 from tests.support.auth import bearer
 from tests.support.database import asyncpg_dsn, create_database, drop_database
 from tests.support.factories import contract_body, customer_body
 from tests.support.processes import ROOT, ServiceProcess, free_port, running, wait_ready
+from tests.support.webhooks import WebhookReceiver, until, verify
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("alerting-integration")]
 

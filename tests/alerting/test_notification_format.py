@@ -8,8 +8,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.alerting.fakes import FakeCustomerApi, Receiver, group
+from tests.alerting.fakes import FakeCustomerApi, group
 from tests.alerting.helpers import add_channel, deliver, evaluate
+from tests.support.webhooks import Receiver
 
 
 async def _fire(api: httpx.AsyncClient, fake: FakeCustomerApi, app: FastAPI) -> None:

@@ -19,19 +19,19 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from alerting.channels.targets import (
+from alerting.outbox import DeliveryWorker
+from alerting.settings import AlertingSettings
+from guarantee_shared.outbox.targets import (
     Address,
     PinnedTransport,
     TargetRefused,
     check_target,
     refusal,
 )
-from alerting.outbox import DeliveryWorker
-from alerting.settings import AlertingSettings
-from tests.alerting.fakes import FakeCustomerApi, Receiver, group
+from tests.alerting.fakes import FakeCustomerApi, group
 from tests.alerting.helpers import SECRET, add_channel, deliver, evaluate
-from tests.alerting.receiver import WebhookReceiver
 from tests.support.processes import free_port
+from tests.support.webhooks import Receiver, WebhookReceiver
 
 REFUSED = [
     # IPv4 special-purpose blocks

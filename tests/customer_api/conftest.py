@@ -1,4 +1,8 @@
-"""customer-api under test: migrated fresh database, the app in-process, tables emptied per test."""
+"""customer-api under test: migrated fresh database, the app in-process, tables emptied per test.
+
+The app's delivery worker is off: tests that follow partners' events run a worker of their own
+against an in-process receiver.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +45,9 @@ def settings(customer_db_url: str) -> CustomerApiSettings:
         uscc_allowlist=frozenset({"91350100M0001TGQXM"}),
         guarantor_net_assets="100000000.00",
         guarantor_guarantee_investments="0",
+        # Tests deliver partners' events themselves (DeliveryWorker.deliver_due), to receivers
+        # they control.
+        delivery_worker_enabled=False,
     )
 
 

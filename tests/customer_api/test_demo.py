@@ -7,12 +7,14 @@ from datetime import date
 from decimal import Decimal
 
 import asyncpg
+import httpx
 import pytest
 from fastapi import FastAPI
 
 from customer_api.demo import ACTOR, DatabaseNotEmpty, build_book, load_demo
-from guarantee_shared.clock import business_today
+from guarantee_shared.clock import add_months, business_today
 from guarantee_shared.identifiers import id_number_problem, industry_problem, uscc_problem
+from tests.support.auth import bearer
 
 STATUSES = {"pending", "active", "overdue", "compensated", "repaid", "closed", "written_off"}
 
@@ -118,6 +120,42 @@ async def test_loading_the_demo_writes_a_consistent_book_once(
     )
     assert audited == 200 + len(contracts)
 
+    await _each_partner_sees_the_customers_its_names_finance(app, db)
+    assert summary.partners == 2
+
     with pytest.raises(DatabaseNotEmpty):
         await load_demo(app)
     assert await db.fetchval("SELECT count(*) FROM customer.customers") == 200
+
+
+async def _each_partner_sees_the_customers_its_names_finance(
+    app: FastAPI, db: asyncpg.Connection
+) -> None:
+    """The demo's two partners own names its contracts use: each sees a customer its branch
+    finances (once rated), and not one only the other bank finances."""
+    query = (
+        "SELECT p.code, array_agg(DISTINCT c.customer_id) AS customers"
+        " FROM customer.partners p"
+        " JOIN customer.partner_lenders l ON l.partner_id = p.id"
+        " JOIN customer.contracts c ON c.lender = l.lender"
+        " WHERE c.released_on IS NULL OR c.released_on >= $1 GROUP BY p.code"
+    )
+    recent = await db.fetch(query, add_months(business_today(), -24))
+    ever = await db.fetch(query, date.min)
+    by_code = {row["code"]: set(row["customers"]) for row in recent}
+    assert set(by_code) == {"icbc", "ccb"}
+    ccb_ever = next(set(row["customers"]) for row in ever if row["code"] == "ccb")
+    only_icbc = sorted(by_code["icbc"] - ccb_ever)
+    assert only_icbc, "no customer of the demo is financed by ICBC alone"
+    customer_id = only_icbc[0]
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", headers=bearer("admin")
+    ) as client:
+        rated = await client.post(f"/v1/customers/{customer_id}/rate")
+        assert rated.status_code == 201, rated.text
+        code = (await client.get(f"/v1/customers/{customer_id}")).json()["credit_code"]
+        icbc = await client.get(
+            f"/v1/ratings/{code}", headers=bearer("ratings:read", partner="icbc")
+        )
+        ccb = await client.get(f"/v1/ratings/{code}", headers=bearer("ratings:read", partner="ccb"))
+    assert (icbc.status_code, ccb.status_code) == (200, 404)

@@ -44,6 +44,10 @@ async def test_the_partner_look_up_and_writes_have_budgets_apart_from_reads(
         path = f"/v1/ratings/{body['credit_code']}"
         look_ups = [await client.get(path, headers=bank) for _ in range(3)]
         head = await client.head(path, headers=bank)
+        # The bulk look-up spends the same partner budget (one hit per list), not the writes'.
+        bulk = await client.post(
+            "/v1/ratings/lookup", json={"credit_codes": [body["credit_code"]]}, headers=bank
+        )
         bank_reads = [await client.get("/v1/customers", headers=bank) for _ in range(4)]
         officer_read = await client.get("/v1/customers", headers=officer)
     assert [created.status_code, rated.status_code, third_write.status_code] == [201, 201, 429]
@@ -53,6 +57,8 @@ async def test_the_partner_look_up_and_writes_have_budgets_apart_from_reads(
     assert look_ups[0].headers["ratelimit-policy"] == "2;w=60"
     assert look_ups[2].json()["route_class"] == "partner"
     assert head.status_code == 429  # HEAD is the look-up too
+    assert bulk.status_code == 429
+    assert bulk.json()["route_class"] == "partner"
     # The bank's general reads were untouched by its look-ups, then run out on their own.
     assert [r.status_code for r in bank_reads] == [200, 200, 200, 429]
     assert bank_reads[0].headers["ratelimit-policy"] == "3;w=60"

@@ -30,6 +30,26 @@ async def test_hs256_token_yields_principal_with_scopes() -> None:
     assert Principal("root", frozenset({"admin"})).has("contracts:write")
 
 
+async def test_a_partner_claim_is_carried_by_the_principal() -> None:
+    verifier = TokenVerifier(ServiceSettings())
+    token = issue_token(
+        DEV_JWT_SECRET, sub="icbc-integration", scopes=["ratings:read"], partner="icbc"
+    )
+    principal = await verifier.verify(token)
+    assert (principal.sub, principal.partner) == ("icbc-integration", "icbc")
+    staff = await verifier.verify(issue_token(DEV_JWT_SECRET, sub="analyst", scopes=["admin"]))
+    assert staff.partner is None
+
+
+@pytest.mark.parametrize("claim", ["", 7, ["icbc"]], ids=["empty", "number", "list"])
+async def test_a_partner_claim_that_is_not_a_code_is_401(claim: object) -> None:
+    # Minted when the test runs, not when it is collected: a slow run must not expire it.
+    claims = {"sub": "x", "scope": "ratings:read", "exp": time.time() + 600, "partner": claim}
+    token = jwt.encode(claims, DEV_JWT_SECRET, algorithm="HS256")
+    with pytest.raises(Unauthorized, match="partner claim"):
+        await TokenVerifier(ServiceSettings()).verify(token)
+
+
 @pytest.mark.parametrize(
     "token",
     [

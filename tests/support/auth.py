@@ -25,6 +25,9 @@ def bearer(
     secret: str = DEV_JWT_SECRET,
     issuer: str | None = None,
     audience: str | None = None,
+    partner: str | None = None,
 ) -> dict[str, str]:
-    token = issue_token(secret, sub=sub, scopes=list(scopes), issuer=issuer, audience=audience)
+    token = issue_token(
+        secret, sub=sub, scopes=list(scopes), issuer=issuer, audience=audience, partner=partner
+    )
     return {"Authorization": "Bearer " + token}

@@ -1,23 +1,14 @@
-"""Webhook bodies and signatures.
+"""Notification bodies: what an alert's state change says, in the format its channel chose.
 
-Signing follows Standard Webhooks: ``webhook-id`` (the outbox row's id, the same on every
-retry so receivers can drop repeats), ``webhook-timestamp`` (Unix seconds of this attempt) and
-``webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">``. A channel secret
-is either ``whsec_<base64>`` (the spec's form: the key is the decoded bytes) or any other string,
-whose UTF-8 bytes are the key.
-
-Bodies are CloudEvents 1.0 JSON (``type`` ``alert.firing`` / ``alert.resolved``, ``id`` = the
-webhook id) in the HTTP binding's structured mode, whose media type is
-``application/cloudevents+json``, or the Alertmanager webhook payload, version "4", with one
-alert per message, as ``application/json``.
+Signing (Standard Webhooks) and the CloudEvents envelope are shared with every service that
+sends webhooks (:mod:`guarantee_shared.outbox`). Bodies are CloudEvents 1.0 JSON (``type``
+``alert.firing`` / ``alert.resolved``, ``id`` = the webhook id) in the HTTP binding's
+structured mode, whose media type is ``application/cloudevents+json``, or the Alertmanager
+webhook payload, version "4", with one alert per message, as ``application/json``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import json
 import uuid
 from dataclasses import dataclass
@@ -27,8 +18,9 @@ from enum import StrEnum
 from typing import Any
 
 from alerting.evaluation import Notify
+from guarantee_shared.outbox import cloudevents
+from guarantee_shared.outbox.cloudevents import rfc3339
 
-SECRET_PREFIX = "whsec_"  # noqa: S105 - the spec's prefix, not a secret
 # Alertmanager's zero time: endsAt of an alert still firing.
 ZERO_TIME = "0001-01-01T00:00:00Z"
 
@@ -41,43 +33,8 @@ class Format(StrEnum):
     def media_type(self) -> str:
         """The Content-Type a body of this format is sent with."""
         if self is Format.CLOUDEVENTS:
-            # CloudEvents HTTP binding, structured mode: the event format's media type (plain
-            # application/json would make a CloudEvents SDK read the body as binary mode data).
-            return "application/cloudevents+json; charset=utf-8"
+            return cloudevents.MEDIA_TYPE
         return "application/json"
-
-
-def secret_key(secret: str) -> bytes:
-    """The HMAC key of a channel secret (``whsec_<base64>`` or a raw string)."""
-    if secret.startswith(SECRET_PREFIX):
-        try:
-            return base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
-        except binascii.Error as exc:
-            raise ValueError("a whsec_ secret must be followed by base64") from exc
-    return secret.encode()
-
-
-def sign(secret: str, *, msg_id: str, timestamp: int, body: bytes) -> str:
-    signed = f"{msg_id}.{timestamp}.".encode() + body
-    digest = hmac.new(secret_key(secret), signed, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
-
-
-def webhook_headers(
-    secret: str, *, msg_id: str, timestamp: int, body: bytes, fmt: Format
-) -> dict[str, str]:
-    return {
-        "content-type": fmt.media_type,
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret, msg_id=msg_id, timestamp=timestamp, body=body),
-    }
-
-
-def _rfc3339(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _number(value: Decimal | None) -> str | None:
@@ -135,25 +92,22 @@ class AlertNotice:
             "threshold": _number(self.threshold),
             "labels": self.labels,
             "annotations": self.annotations(),
-            "started_at": _rfc3339(self.started_at),
-            "resolved_at": _rfc3339(self.resolved_at),
+            "started_at": rfc3339(self.started_at),
+            "resolved_at": rfc3339(self.resolved_at),
         }
 
 
 def cloudevent(
     notice: AlertNotice, *, msg_id: str, kind: Notify, source: str, at: datetime
 ) -> bytes:
-    event = {
-        "specversion": "1.0",
-        "id": msg_id,
-        "source": source,
-        "type": f"alert.{kind}",
-        "subject": notice.subject,
-        "time": _rfc3339(at),
-        "datacontenttype": "application/json",
-        "data": notice.as_data(),
-    }
-    return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+    return cloudevents.cloudevent(
+        id=msg_id,
+        source=source,
+        type=f"alert.{kind}",
+        subject=notice.subject,
+        time=at,
+        data=notice.as_data(),
+    )
 
 
 def _quote(value: str) -> str:
@@ -168,8 +122,8 @@ def alertmanager(notice: AlertNotice, *, kind: Notify, receiver: str, external_u
         "status": kind,
         "labels": notice.labels,
         "annotations": notice.annotations(),
-        "startsAt": _rfc3339(notice.started_at) or ZERO_TIME,
-        "endsAt": _rfc3339(notice.resolved_at) if kind == "resolved" else ZERO_TIME,
+        "startsAt": rfc3339(notice.started_at) or ZERO_TIME,
+        "endsAt": rfc3339(notice.resolved_at) if kind == "resolved" else ZERO_TIME,
         "generatorURL": f"{external_url.rstrip('/')}/v1/alerts/{notice.alert_id}",
         "fingerprint": notice.fingerprint,
     }

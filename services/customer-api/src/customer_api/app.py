@@ -20,6 +20,8 @@ from customer_api.imports.router import router as imports_router
 from customer_api.imports.runner import ImportRunner
 from customer_api.migrate import SCRIPT_LOCATION
 from customer_api.models import SCHEMA, IdempotencyKey
+from customer_api.partners.events import delivery_worker
+from customer_api.partners.router import router as partners_router
 from customer_api.portfolio.router import router as portfolio_router
 from customer_api.ratings.jobs import JobRunner
 from customer_api.ratings.router import router as ratings_router
@@ -70,8 +72,10 @@ def create_app(
     settings: CustomerApiSettings | None = None,
     *,
     rating_transport: httpx.AsyncBaseTransport | None = None,
+    webhook_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    """Build the app; ``rating_transport`` lets tests reach an in-process rating engine."""
+    """Build the app; the transports let tests reach an in-process rating engine and webhook
+    receivers."""
     settings = settings or CustomerApiSettings()
 
     @contextlib.asynccontextmanager
@@ -99,11 +103,20 @@ def create_app(
             batch_rows=settings.import_batch_rows,
             errors_kept=settings.import_errors_kept,
         )
+        # Partners' rating.changed events, through the outbox the ratings write.
+        app.state.delivery_worker = delivery_worker(
+            app.state.sessionmaker,
+            settings,
+            replica=app.state.job_runner.worker,
+            transport=webhook_transport,
+        )
         tasks = [
             asyncio.create_task(_purge_loop(app, settings)),
             asyncio.create_task(app.state.job_runner.run()),
             asyncio.create_task(app.state.import_runner.run()),
         ]
+        if settings.delivery_worker_enabled:
+            tasks.append(asyncio.create_task(app.state.delivery_worker.run_forever()))
         log.info("customer_api_started", port=settings.customer_api_port)
         try:
             yield
@@ -113,6 +126,7 @@ def create_app(
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await app.state.delivery_worker.aclose()
             await app.state.rating_client.aclose()
             await app.state.engine.dispose()
 
@@ -126,7 +140,10 @@ def create_app(
         readiness={"database": _database_ready},
         body_limit_overrides={"/v1/imports": settings.import_max_bytes},
         # The partner banks' look-up has a budget of its own (RATE_LIMIT_PARTNER).
-        rate_limit_routes={"GET /v1/ratings/{credit_code}": RouteClass.PARTNER},
+        rate_limit_routes={
+            "GET /v1/ratings/{credit_code}": RouteClass.PARTNER,
+            "POST /v1/ratings/lookup": RouteClass.PARTNER,
+        },
     )
     install_outage_handlers(app)
     app.include_router(customers_router)
@@ -139,4 +156,5 @@ def create_app(
     app.include_router(complaints_router)
     app.include_router(imports_router)
     app.include_router(reports_router)
+    app.include_router(partners_router)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from customer_api.imports.runner import ImportRunner
 from customer_api.models import IdempotencyKey
@@ -15,7 +15,15 @@ from guarantee_shared.clients.alerting import AlertingClient
 from guarantee_shared.clients.rating_engine import RatingEngineClient
 from guarantee_shared.db.engine import SessionDep
 from guarantee_shared.db.idempotency import Idempotency, idempotency_dependency
-from guarantee_shared.web.auth import Principal, ServiceToken, require
+from guarantee_shared.errors import Forbidden
+from guarantee_shared.web.auth import (
+    ADMIN_SCOPE,
+    CurrentPrincipal,
+    Principal,
+    ServiceToken,
+    ensure_scopes,
+    require,
+)
 
 
 def _settings(request: Request) -> CustomerApiSettings:
@@ -65,6 +73,23 @@ AdminOnly = Annotated[Principal, Depends(require("admin"))]
 # scope the caller lacks rather than the first.
 ImportsWrite = Annotated[Principal, Depends(require("customers:write", "contracts:write"))]
 
+
+async def _manages_partner(
+    code: Annotated[str, Path(max_length=64, description="The partner's code")],
+    principal: CurrentPrincipal,
+) -> Principal:
+    """``admin``, or the partner's own token (its ``partner`` claim is ``code``, with
+    ``ratings:read``): a bank's integrator registers its own endpoint and secret."""
+    if principal.partner is None or principal.has(ADMIN_SCOPE):
+        return ensure_scopes(principal, ADMIN_SCOPE)
+    if principal.partner != code:
+        raise Forbidden("A partner's token manages only that partner's subscriptions")
+    return ensure_scopes(principal, "ratings:read")
+
+
+# The subscriptions and deliveries of the partner named by the path's {code}.
+PartnerManager = Annotated[Principal, Depends(_manages_partner)]
+
 __all__ = [
     "AdminOnly",
     "AlertingClientDep",
@@ -76,6 +101,7 @@ __all__ = [
     "ImportRunnerDep",
     "ImportsWrite",
     "JobRunnerDep",
+    "PartnerManager",
     "PortfolioRead",
     "RatingClientDep",
     "RatingsRead",

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import NoDecode
 
-from guarantee_shared.settings import ServiceSettings
+from guarantee_shared.outbox.settings import DeliverySettings
 
 # Default collateral haircuts by kind (DOMAIN §8, ours). COLLATERAL_HAIRCUTS (a JSON object)
 # overrides some or all of them without a release.
@@ -30,7 +30,10 @@ DEFAULT_REVIEW_INTERVAL_DAYS = MappingProxyType({"low": 180, "medium": 90, "high
 DEFAULT_COMPLAINT_DUE_DAYS = MappingProxyType({"high": 2, "medium": 5, "low": 10})
 
 
-class CustomerApiSettings(ServiceSettings):
+class CustomerApiSettings(DeliverySettings):
+    """customer-api's own settings; the webhook delivery ones (DELIVERY_*,
+    WEBHOOK_ALLOW_PRIVATE: partners' rating.changed events) are shared with alerting."""
+
     host: str = "127.0.0.1"
     customer_api_port: int = 8001
     # The guarantee company's own net assets, for leverage and concentration (DOMAIN §9).

@@ -35,6 +35,9 @@ SCOPES = (
 class Principal:
     sub: str
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # The `partner` claim: the code of the partner bank whose token this is. A partner sees
+    # only what concerns its own customers; no claim is the company's own staff or systems.
+    partner: str | None = None
 
     def has(self, scope: str) -> bool:
         return ADMIN_SCOPE in self.scopes or scope in self.scopes
@@ -116,7 +119,10 @@ class TokenVerifier:
                 f"The bearer token lives longer than the {self._max_ttl_s} s this service accepts",
                 max_token_ttl_s=self._max_ttl_s,
             )
-        principal = Principal(sub=sub, scopes=frozenset(scope.split()))
+        partner = claims.get("partner")
+        if partner is not None and (not isinstance(partner, str) or not partner):
+            raise Unauthorized("The bearer token's partner claim must be a non-empty string")
+        principal = Principal(sub=sub, scopes=frozenset(scope.split()), partner=partner)
         if len(self._memo) >= self.MAX_REMEMBERED:
             self._memo.clear()  # simple and bounded; the next calls refill it
         self._memo[token] = (principal, float(exp))
@@ -131,15 +137,19 @@ def issue_token(
     ttl_s: int = 3600,
     issuer: str | None = None,
     audience: str | None = None,
+    partner: str | None = None,
 ) -> str:
     """An HS256 token for development, tests and the demo, and the tokens a service signs for
-    itself (:class:`ServiceToken`); ``issuer`` and ``audience`` become ``iss`` and ``aud``."""
+    itself (:class:`ServiceToken`); ``issuer`` and ``audience`` become ``iss`` and ``aud``,
+    ``partner`` the claim of a partner bank's token."""
     now = int(time.time())
     claims: dict[str, Any] = {"sub": sub, "scope": " ".join(scopes), "iat": now, "exp": now + ttl_s}
     if issuer is not None:
         claims["iss"] = issuer
     if audience is not None:
         claims["aud"] = audience
+    if partner is not None:
+        claims["partner"] = partner
     return jwt.encode(claims, secret, algorithm="HS256")
 
 

@@ -8,9 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from alerting.channels.targets import TargetRefused, parse_target
 from alerting.notifiers import Format
 from alerting.rules.schemas import Severity
+from guarantee_shared.outbox.targets import TargetRefused, parse_target
 
 
 class ChannelFields(BaseModel):

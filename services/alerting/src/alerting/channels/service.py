@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.channels.schemas import AttemptOut, ChannelFields, DeliveryDetail, DeliveryOut
-from alerting.channels.targets import TargetRefused, check_target
 from alerting.models import Channel, DeliveryAttempt, OutboxMessage
-from alerting.notifiers import secret_key
 from guarantee_shared.db.queries import get_or_404, keyset_page
 from guarantee_shared.errors import InvalidInput
+from guarantee_shared.outbox.signing import secret_key
+from guarantee_shared.outbox.targets import TargetRefused, check_target
 from guarantee_shared.versions import check_version
 
 

@@ -6,80 +6,53 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    ForeignKey,
-    Identity,
-    Index,
-    Integer,
-    LargeBinary,
-    String,
-    Text,
-)
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from alerting.models.base import Base, func_now
 from guarantee_shared.db.idempotency import IdempotencyKeyColumns
+from guarantee_shared.outbox.columns import (
+    DeliveryAttemptColumns,
+    OutboxMessageColumns,
+    WebhookTargetColumns,
+    attempts_index,
+    due_index,
+)
 
 
-class Channel(Base):
+class Channel(WebhookTargetColumns, Base):
+    """A webhook target of alerts (id, url, secret, enabled, disabled_reason, version, created_at
+    are the shared target columns)."""
+
     __tablename__ = "channels"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(200))
-    url: Mapped[str] = mapped_column(String(2000))
-    secret: Mapped[str] = mapped_column(String(500))
     format: Mapped[str] = mapped_column(String(20))
     min_severity: Mapped[str] = mapped_column(String(10))
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    disabled_reason: Mapped[str | None] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(server_default=func_now())
 
-    __mapper_args__: dict[str, Any] = {"version_id_col": version}  # noqa: RUF012
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - declared_attr takes the class
+        # The version column comes from the mixin: name this table's copy of it.
+        return {"version_id_col": cls.__table__.c.version}
 
 
-class OutboxMessage(Base):
-    """One notification to one channel. ``id`` is the stable ``webhook-id`` of every attempt."""
+class OutboxMessage(OutboxMessageColumns, Base):
+    """One notification of one alert to one channel (the shared outbox columns, plus these)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (
-        Index(
-            "ix_outbox_due",
-            "next_attempt_at",
-            postgresql_where="status = 'pending'",
-        ),
-        Index("ix_outbox_alert_id", "alert_id"),
-    )
+    __table_args__ = (due_index("outbox"), Index("ix_outbox_alert_id", "alert_id"))
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
     channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(10))  # firing | resolved
-    # The exact body every attempt sends, fixed when the state changed.
-    body: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(10), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime]
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(server_default=func_now())
-    delivered_at: Mapped[datetime | None]
 
 
-class DeliveryAttempt(Base):
+class DeliveryAttempt(DeliveryAttemptColumns, Base):
     __tablename__ = "delivery_attempts"
-    __table_args__ = (Index("ix_delivery_attempts_outbox_id", "outbox_id", "id"),)
+    __table_args__ = (attempts_index("delivery_attempts"),)
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     outbox_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"))
-    attempt: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(server_default=func_now())
-    status_code: Mapped[int | None] = mapped_column(Integer)
-    error: Mapped[str | None] = mapped_column(Text)
-    duration_ms: Mapped[int] = mapped_column(Integer)
-    replica: Mapped[str] = mapped_column(String(200))
 
 
 class IdempotencyKey(IdempotencyKeyColumns, Base):

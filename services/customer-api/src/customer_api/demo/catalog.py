@@ -1,4 +1,5 @@
-"""The vocabulary of the demo book: industries, places, names, lenders, products, sizes."""
+"""The vocabulary of the demo book: industries, places, names, lenders and partner banks,
+products, sizes."""
 
 # (GB/T 4754-2017 code, main business, the word that names such a firm)
 INDUSTRIES: tuple[tuple[str, str, str], ...] = (
@@ -45,6 +46,14 @@ LENDERS = (
     "中国工商银行苏州分行", "中国建设银行无锡分行", "中国农业银行杭州分行", "中国银行宁波分行",
     "交通银行南京分行", "招商银行苏州分行", "江苏银行常州分行", "宁波银行嘉兴分行",
     "杭州银行绍兴分行", "苏州农村商业银行", "兴业银行合肥分行", "浦发银行温州分行",
+)  # fmt: skip
+# The demo's partner banks (ours): each owns the branch name its contracts in the book record
+# (from LENDERS) and its head office's name, so its token sees the customers those finance.
+PARTNERS = (
+    {"code": "icbc", "name": "中国工商银行",
+     "lender_names": ["中国工商银行", "中国工商银行苏州分行"]},
+    {"code": "ccb", "name": "中国建设银行",
+     "lender_names": ["中国建设银行", "中国建设银行无锡分行"]},
 )  # fmt: skip
 PRODUCTS = {  # product: (weight, purpose)
     "loan": (55, "流动资金贷款"), "bill_acceptance": (10, "银行承兑汇票"),

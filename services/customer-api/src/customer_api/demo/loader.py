@@ -17,6 +17,7 @@ import httpx
 from fastapi import FastAPI
 
 from customer_api.demo.book import CustomerPlan, build_book
+from customer_api.demo.catalog import PARTNERS
 from guarantee_shared.clock import business_today
 from guarantee_shared.web.auth import ADMIN_SCOPE, issue_token
 
@@ -40,6 +41,7 @@ class LoadSummary:
     contracts: Counter[str] = field(default_factory=Counter)
     collaterals: int = 0
     events: int = 0
+    partners: int = 0
     seconds: float = 0.0
 
     def describe(self) -> str:
@@ -48,7 +50,8 @@ class LoadSummary:
             f"demo book as of {self.as_of.isoformat()} loaded in {self.seconds:.1f} s: "
             f"{self.customers} customers, {self.statements} financial statements, "
             f"{self.credit_events} credit events, {sum(self.contracts.values())} contracts "
-            f"({statuses}), {self.events} contract events, {self.collaterals} collaterals"
+            f"({statuses}), {self.events} contract events, {self.collaterals} collaterals, "
+            f"{self.partners} partner banks"
         )
 
 
@@ -130,5 +133,8 @@ async def load_demo(
                     group.create_task(one(plan))
         except* DemoLoadError as failures:  # the first refusal says what is wrong
             raise failures.exceptions[0] from None
+        for partner in PARTNERS:
+            await _post(client, "/v1/partners", partner)
+            summary.partners += 1
     summary.seconds = time.monotonic() - started
     return summary

@@ -5,6 +5,13 @@ from customer_api.models.base import SCHEMA, Base
 from customer_api.models.contract import Collateral, Contract, ContractEvent
 from customer_api.models.customer import CreditEvent, Customer, FinancialStatement
 from customer_api.models.imports import ImportChunk, ImportJob, ImportRow
+from customer_api.models.partner import (
+    DeliveryAttempt,
+    OutboxMessage,
+    Partner,
+    PartnerLender,
+    PartnerSubscription,
+)
 from customer_api.models.rating import Job, Rating
 from customer_api.models.review import Complaint, ComplaintEvent, Survey, Verification
 
@@ -19,12 +26,17 @@ __all__ = [
     "ContractEvent",
     "CreditEvent",
     "Customer",
+    "DeliveryAttempt",
     "FinancialStatement",
     "IdempotencyKey",
     "ImportChunk",
     "ImportJob",
     "ImportRow",
     "Job",
+    "OutboxMessage",
+    "Partner",
+    "PartnerLender",
+    "PartnerSubscription",
     "Rating",
     "Survey",
     "Verification",

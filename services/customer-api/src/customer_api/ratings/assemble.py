@@ -209,7 +209,7 @@ async def _collateral_by_contract(
         .where(Collateral.contract_id.in_(contract_ids))
         .group_by(Collateral.contract_id)
     )
-    return {contract_id: total for contract_id, total in rows.tuples()}
+    return {contract_id: total for contract_id, total in rows}
 
 
 async def _group_liabilities(
@@ -228,7 +228,7 @@ async def _group_liabilities(
         .where(Customer.related_group.in_(groups), Contract.status.in_(IN_FORCE))
         .group_by(Customer.related_group)
     )
-    totals = {group: total for group, total in rows.tuples()}
+    totals = {group: total for group, total in rows}
     return {c.id: totals.get(c.related_group, Decimal(0)) for c in customers if c.related_group}
 
 

@@ -18,6 +18,8 @@ from customer_api.deps import (
     SessionDep,
     SettingsDep,
 )
+from customer_api.partners import service as partners
+from customer_api.partners.schemas import LookupRequest, LookupResponse, LookupResult
 from customer_api.ratings import jobs, service
 from customer_api.ratings.schemas import JobOut, PartnerRating, RatingOut, RerunRequest
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
@@ -131,12 +133,40 @@ async def get_job(job_id: uuid.UUID, session: SessionDep, _: CustomersRead) -> J
     return JobOut.model_validate(await jobs.get_job(session, job_id))
 
 
+@router.post(
+    "/v1/ratings/lookup",
+    response_model=LookupResponse,
+    summary="Many customers' current ratings at once, for partner banks (scope ratings:read)",
+    description="Each code is answered as `GET /v1/ratings/{credit_code}` would answer it "
+    "(`found: false` where that is a 404), in the order asked, by one database query. "
+    "A token with a `partner` claim sees only customers its lenders finance now or did within "
+    "24 months.",
+    responses={403: {"description": "The token's `partner` claim names no registered partner"}},
+)
+async def lookup_ratings(
+    body: LookupRequest, session: SessionDep, principal: RatingsRead
+) -> LookupResponse:
+    found = await partners.disclosed_ratings(session, body.credit_codes, partner=principal.partner)
+    return LookupResponse(
+        results=[
+            LookupResult(credit_code=code, found=rating is not None, rating=rating)
+            for code, rating in found
+        ]
+    )
+
+
 @router.get(
     "/v1/ratings/{credit_code}",
     response_model=PartnerRating,
     summary="A customer's current rating, for partner banks (scope ratings:read)",
+    description="A token with a `partner` claim sees only customers its lenders finance now "
+    "or did within 24 months; any other code is 404, exactly as an unknown or unrated one.",
+    responses={
+        403: {"description": "The token's `partner` claim names no registered partner"},
+        404: {"description": "Unknown, unrated, or not the partner's customer"},
+    },
 )
 async def partner_rating(
-    credit_code: Annotated[str, Path(max_length=40)], session: SessionDep, _: RatingsRead
+    credit_code: Annotated[str, Path(max_length=40)], session: SessionDep, principal: RatingsRead
 ) -> PartnerRating:
-    return await service.partner_view(session, credit_code)
+    return await partners.disclosed_rating(session, credit_code, partner=principal.partner)

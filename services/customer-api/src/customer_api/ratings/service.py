@@ -14,13 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from customer_api.audit.service import record
 from customer_api.customers import service as customers
 from customer_api.models import Customer, Rating
+from customer_api.partners import events as partner_events
 from customer_api.ratings.assemble import build_requests
-from customer_api.ratings.schemas import PartnerRating
 from guarantee_shared.clients.rating_engine import RatingEngineClient, UnknownModelVersion
 from guarantee_shared.clock import business_date, business_today, utc_now
 from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
-from guarantee_shared.errors import InvalidInput, NotFound
-from guarantee_shared.identifiers import normalise
+from guarantee_shared.errors import InvalidInput
 from guarantee_shared.schemas.rating import RatingRequest, RatingResult
 
 
@@ -43,8 +42,10 @@ async def apply_result(
     actor: str,
     job_id: uuid.UUID | None = None,
 ) -> Rating:
-    """Store ``result`` in the history and on the (row-locked) customer, with an audit entry."""
+    """Store ``result`` in the history and on the (row-locked) customer, with an audit entry,
+    and the partners' events it announces (their outbox, in this transaction)."""
     before = customers.snapshot(customer)
+    previous = partner_events.disclosed(customer)
     rated_at = utc_now()
     rating = Rating(
         id=uuid.uuid4(),
@@ -83,6 +84,7 @@ async def apply_result(
         before=before,
         after=customers.snapshot(customer),
     )
+    await partner_events.rating_changed(session, customer, previous=previous, rating=rating)
     return rating
 
 
@@ -144,32 +146,6 @@ async def history(
     query = select(Rating).where(Rating.customer_id == customer_id)
     order = [Rating.rated_at, Rating.id]
     return await keyset_page(session, query, order, limit=limit, cursor=cursor, descending=True)
-
-
-async def partner_view(session: AsyncSession, credit_code: str) -> PartnerRating:
-    """Only the disclosed fields of the customer's current rating; 404 when unknown or unrated."""
-    code = normalise(credit_code)
-    customer = await session.scalar(select(Customer).where(Customer.credit_code == code))
-    if (
-        customer is None
-        or customer.rated_at is None
-        or customer.score is None
-        or customer.credit_grade is None
-        or customer.risk_tier is None
-        or customer.customer_class is None
-        or customer.model_version is None
-    ):
-        raise NotFound(f"No rating for credit code {code}")
-    return PartnerRating(
-        credit_code=customer.credit_code,
-        name=customer.name,
-        credit_grade=customer.credit_grade,
-        risk_tier=customer.risk_tier,
-        customer_class=customer.customer_class,
-        score=float(customer.score),
-        rated_at=customer.rated_at,
-        model_version=customer.model_version,
-    )
 
 
 async def get_rating(session: AsyncSession, customer_id: uuid.UUID, rating_id: uuid.UUID) -> Rating:

@@ -1,13 +1,65 @@
-"""A real webhook receiver on 127.0.0.1 for integration tests (a thread in the test process)."""
+"""Webhook receivers for tests of both services that send webhooks, and the receiver's check.
+
+:class:`Receiver` is an in-process ASGI app (unit-level tests give the delivery worker an
+``httpx.ASGITransport`` to it); :class:`WebhookReceiver` listens on a real port of 127.0.0.1 in
+a thread of the test process (integration tests). :func:`verify` checks a Standard Webhooks
+signature, written from the specification rather than with the services' code.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from fastapi import FastAPI, Request, Response
+
+
+def verify(secret: str, headers: Mapping[str, str], body: bytes) -> bool:
+    """Standard Webhooks verification, written from the spec (not with the service's code)."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return any(
+        hmac.compare_digest(sig.split(",", 1)[1], expected)
+        for sig in headers["webhook-signature"].split()
+        if sig.startswith("v1,")
+    )
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    url: str
+
+
+@dataclass
+class Receiver:
+    """Records every webhook; answers the queued statuses first, then 200."""
+
+    requests: list[Received] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.app = FastAPI()
+
+        @self.app.post("/{path:path}")
+        async def hook(request: Request) -> Response:
+            self.requests.append(
+                Received(dict(request.headers), await request.body(), str(request.url))
+            )
+            return Response(status_code=self.statuses.pop(0) if self.statuses else 200)
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.statuses.clear()
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 """Refusing webhook targets inside our own network (SSRF), unless configuration allows them.
 
+Every service that sends webhooks (alerting's channels, customer-api's partner subscriptions)
+checks its targets with this module, when a target is registered and again on every delivery.
+
 An address is refused when it lies in a block of IANA's IPv4 or IPv6 Special-Purpose Address
 Registry, in multicast, or (IPv6) outside global unicast 2000::/3. The list is explicit rather
 than Python's ``is_global``/``is_private``, whose coverage changes between Python releases (3.11
@@ -10,7 +13,7 @@ and -compatible, 6to4, Teredo, local-use NAT64) are refused whole; NAT64's well-
 64:ff9b::/96 is how an IPv6-only cluster reaches every IPv4 host, so it is judged by the IPv4
 address it embeds.
 
-The check runs when a channel is created, on every address its host resolves to, and again
+The check runs when a target is registered, on every address its host resolves to, and again
 when a delivery connects: :class:`PinnedTransport` resolves the host itself, checks every
 address, and opens the socket to a checked one, so a DNS answer that changes in between (DNS
 rebinding) cannot steer a delivery inward. Host, TLS SNI and certificate checks keep the URL's
