@@ -51,6 +51,10 @@ CONTRACT_SCOPES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("customer-api", "POST", r"/v1/ratings/rerun", (CW,)),
     ("customer-api", "GET", r"/v1/jobs/.*", (CR,)),
     ("customer-api", "GET", r"/v1/ratings/\{credit_code\}", ("ratings:read",)),
+    ("customer-api", "POST", r"/v1/ratings/lookup", ("ratings:read",)),
+    # Partners and their subscriptions: staff need admin (a partner's own token, carrying the
+    # partner claim, may manage its subscriptions; tests/customer_api/test_partner*.py).
+    ("customer-api", "GET|POST|PATCH|DELETE", r"/v1/partners(/.*)?", ("admin",)),
     ("customer-api", "GET", r"/v1/portfolio/.*", ("portfolio:read",)),
     ("customer-api", "GET", r"/v1/reports/review", ("portfolio:read",)),
     ("customer-api", "GET", r"/v1/audit", (CR,)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Security
 
 from customer_api.imports.runner import ImportRunner
 from customer_api.models import IdempotencyKey
@@ -18,9 +18,9 @@ from guarantee_shared.db.idempotency import Idempotency, idempotency_dependency
 from guarantee_shared.errors import Forbidden
 from guarantee_shared.web.auth import (
     ADMIN_SCOPE,
-    CurrentPrincipal,
     Principal,
     ServiceToken,
+    current_principal,
     ensure_scopes,
     require,
 )
@@ -76,7 +76,8 @@ ImportsWrite = Annotated[Principal, Depends(require("customers:write", "contract
 
 async def _manages_partner(
     code: Annotated[str, Path(max_length=64, description="The partner's code")],
-    principal: CurrentPrincipal,
+    # Documented as admin (the company's staff); the partner's own token is the exception.
+    principal: Principal = Security(current_principal, scopes=[ADMIN_SCOPE]),
 ) -> Principal:
     """``admin``, or the partner's own token (its ``partner`` claim is ``code``, with
     ``ratings:read``): a bank's integrator registers its own endpoint and secret."""

@@ -40,6 +40,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from guarantee_shared.web.http import ETAG_PATTERN, IfMatchDep, OptionalIfMatchDep
+from guarantee_shared.web.patch import MERGE_PATCH_MEDIA_TYPE, PATCH_MODEL_KEY
 from guarantee_shared.web.problems import PROBLEM_MEDIA_TYPE
 
 PROBLEM_REF = "#/components/schemas/Problem"
@@ -48,7 +49,6 @@ _FASTAPI_422 = ("HTTPValidationError", "ValidationError")
 PROBE_TAG = "probes"
 IDEMPOTENCY_HEADER = "idempotency-key"
 IF_MATCH_HEADER = "if-match"
-MERGE_PATCH_MEDIA_TYPE = "application/merge-patch+json"
 _SCHEMAS = "#/components/schemas/"
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -238,17 +238,20 @@ def _describe_if_match(operation: dict[str, Any], *, required: bool) -> None:
 
 def _document_merge_patch(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
     """A merge patch body is not the resource: every field is optional, ``null`` removes an
-    optional one (a required one cannot be removed), and nothing else is allowed. A router names
-    the resource's fields model for ``application/merge-patch+json``; the body's schema becomes
-    ``<Model>Patch``, derived from it, for that media type and the plain JSON it also takes."""
+    optional one (a required one cannot be removed), and nothing else is allowed. A router
+    declares its body with ``guarantee_shared.web.patch.merge_patch_doc(Model)``; the body's
+    schema becomes ``<Model>Patch``, derived from the model's, for both media types it takes."""
     content = operation.get("requestBody", {}).get("content", {})
-    reference = content.get(MERGE_PATCH_MEDIA_TYPE, {}).get("schema", {}).get("$ref", "")
-    if not reference.startswith(_SCHEMAS):
+    declared = content.get(MERGE_PATCH_MEDIA_TYPE, {}).get("schema", {})
+    name = declared.get(PATCH_MODEL_KEY)
+    if not isinstance(name, str):
         return
-    name = reference.removeprefix(_SCHEMAS)
+    resource = {k: v for k, v in declared.items() if k not in (PATCH_MODEL_KEY, "$defs")}
+    for nested, definition in declared.get("$defs", {}).items():
+        schemas.setdefault(nested, definition)
     patch_name = f"{name}Patch"
     if patch_name not in schemas:
-        schemas[patch_name] = _merge_patch_schema(name, schemas[name])
+        schemas[patch_name] = _merge_patch_schema(name, resource)
     for media in content.values():
         media["schema"] = {"$ref": _SCHEMAS + patch_name}
 

@@ -13,6 +13,27 @@ from guarantee_shared.patch import client_fields, merge_patch
 M = TypeVar("M", bound=BaseModel)
 
 
+MERGE_PATCH_MEDIA_TYPE = "application/merge-patch+json"
+# Where a route's merge-patch body names the model it patches (the OpenAPI completion in
+# guarantee_shared.web.openapi documents the body as ``<Model>Patch`` from it).
+PATCH_MODEL_KEY = "x-merge-patch-of"
+
+
+def merge_patch_doc(model: type[BaseModel]) -> dict[str, Any]:
+    """The ``openapi_extra`` of a PATCH route whose body is a merge patch of ``model``'s
+    fields, sent as ``application/merge-patch+json`` or plain JSON."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                media: {"schema": {PATCH_MODEL_KEY: model.__name__, **schema}}
+                for media in (MERGE_PATCH_MEDIA_TYPE, "application/json")
+            },
+        }
+    }
+
+
 def apply_patch(model: type[M], current: BaseModel, patch: Any) -> M:
     """The client fields ``model`` of the resource ``current`` (its response model) with the
     merge ``patch`` applied, validated again as a whole; errors point into the body."""

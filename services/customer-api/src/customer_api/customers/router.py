@@ -25,24 +25,12 @@ from guarantee_shared.pagination import DEFAULT_LIMIT, Page
 from guarantee_shared.types import Date
 from guarantee_shared.web.auth import Principal
 from guarantee_shared.web.http import CursorQuery, IfMatchDep, LimitQuery, json_response
-from guarantee_shared.web.patch import apply_patch
+from guarantee_shared.web.patch import apply_patch, merge_patch_doc
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/customers", tags=["customers"])
 # How a created customer is stored under its Idempotency-Key: whole, masked per caller on reading.
 FULL_VIEW = Principal(sub="idempotency-store", scopes=frozenset({PII_SCOPE}))
-
-_MERGE_PATCH_DOC: dict[str, Any] = {
-    "requestBody": {
-        "content": {
-            "application/merge-patch+json": {
-                "schema": {"$ref": "#/components/schemas/CustomerFields"}
-            },
-            "application/json": {"schema": {"$ref": "#/components/schemas/CustomerFields"}},
-        },
-        "required": True,
-    }
-}
 
 
 def present(customer: Customer, principal: Principal) -> CustomerOut:
@@ -141,7 +129,7 @@ async def get_customer(
     "/{customer_id}",
     response_model=CustomerOut,
     summary="Change a customer (JSON merge patch, If-Match)",
-    openapi_extra=_MERGE_PATCH_DOC,
+    openapi_extra=merge_patch_doc(CustomerFields),
 )
 async def patch_customer(
     customer_id: uuid.UUID,

@@ -21,23 +21,13 @@ from customer_api.facts.schemas import (
 from customer_api.models import CreditEvent, FinancialStatement
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
 from guarantee_shared.web.http import CursorQuery, IfMatchDep, LimitQuery, json_response
-from guarantee_shared.web.patch import apply_patch
+from guarantee_shared.web.patch import apply_patch, merge_patch_doc
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/customers/{customer_id}")
 
 _STATEMENTS = "financial statements"
 _EVENTS = "credit events"
-
-_MERGE_PATCH_DOC: dict[str, Any] = {
-    "requestBody": {
-        "content": {
-            media: {"schema": {"$ref": "#/components/schemas/CreditEventFields"}}
-            for media in ("application/merge-patch+json", "application/json")
-        },
-        "required": True,
-    }
-}
 
 
 def _statement_url(statement: FinancialStatement) -> str:
@@ -195,7 +185,7 @@ async def get_event(
     response_model=CreditEventOut,
     tags=[_EVENTS],
     summary="Change a credit event, e.g. set resolved_on (JSON merge patch, If-Match)",
-    openapi_extra=_MERGE_PATCH_DOC,
+    openapi_extra=merge_patch_doc(CreditEventFields),
 )
 async def patch_event(
     customer_id: uuid.UUID,

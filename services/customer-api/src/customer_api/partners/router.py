@@ -22,22 +22,12 @@ from customer_api.partners.schemas import (
 )
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
 from guarantee_shared.web.http import CursorQuery, IfMatchDep, LimitQuery, json_response
-from guarantee_shared.web.patch import apply_patch
+from guarantee_shared.web.patch import apply_patch, merge_patch_doc
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/partners", tags=["partners"])
 
 CodePath = Annotated[str, Path(max_length=64, description="The partner's code")]
-
-_MERGE_PATCH_DOC: dict[str, Any] = {
-    "requestBody": {
-        "content": {
-            media: {"schema": {"$ref": "#/components/schemas/PartnerChange"}}
-            for media in ("application/merge-patch+json", "application/json")
-        },
-        "required": True,
-    }
-}
 
 
 def _respond(partner: Partner, *, status_code: int = 200) -> Response:
@@ -86,7 +76,7 @@ async def get_partner(code: CodePath, session: SessionDep, _: AdminOnly) -> Resp
     response_model=PartnerOut,
     summary="Rename a partner or replace its lender names (JSON merge patch, If-Match)",
     description="The code cannot change: the partner's tokens carry it.",
-    openapi_extra=_MERGE_PATCH_DOC,
+    openapi_extra=merge_patch_doc(PartnerChange),
     responses={409: {"description": "A lender name is another partner's (named)"}},
 )
 async def patch_partner(
