@@ -135,15 +135,18 @@ def test_every_operation_declares_what_the_kit_answers(
 def test_what_each_kind_of_route_answers(apps: dict[str, FastAPI]) -> None:
     customers = apps["customer-api"].openapi()["paths"]
     patch = customers["/v1/customers/{customer_id}"]["patch"]
-    assert statuses(patch) == {200, 401, 403, 404, 412, 413, 422, 428, 429, 500}
+    # 503: it opens a database session, which answers so while the database is unreachable.
+    assert statuses(patch) == {200, 401, 403, 404, 412, 413, 422, 428, 429, 500, 503}
+    assert "Retry-After" in patch["responses"]["503"]["headers"]
+    assert "Retry-After" in patch["responses"]["429"]["headers"]
     (if_match,) = [p for p in patch["parameters"] if p["name"] == "if-match"]
     assert if_match["required"] is True  # 428 without it
     create = customers["/v1/customers"]["post"]
-    assert statuses(create) == {201, 401, 403, 409, 413, 422, 429, 500}
+    assert statuses(create) == {201, 401, 403, 409, 413, 422, 429, 500, 503}
     # The router's own 409 keeps its words; the in-flight Idempotency-Key is added to them.
     assert "existing_id" in create["responses"]["409"]["description"]
     assert "Idempotency-Key" in create["responses"]["409"]["description"]
-    assert statuses(customers["/v1/customers"]["get"]) == {200, 401, 403, 422, 429, 500}
+    assert statuses(customers["/v1/customers"]["get"]) == {200, 401, 403, 422, 429, 500, 503}
     events = customers["/v1/contracts/{contract_id}/events"]["post"]
     assert 412 in statuses(events)
     assert 428 not in statuses(events)  # If-Match is optional on ledger appends
@@ -154,7 +157,7 @@ def test_what_each_kind_of_route_answers(apps: dict[str, FastAPI]) -> None:
     assert list(customers["/metrics"]["get"]["responses"]["200"]["content"]) == ["text/plain"]
     engine = apps["rating-engine"].openapi()["paths"]
     score = engine["/v1/score"]["post"]
-    assert statuses(score) == {200, 401, 403, 404, 413, 422, 429, 500}
+    assert statuses(score) == {200, 401, 403, 404, 413, 422, 429, 500}  # no database
     assert score["security"] == [{"HTTPBearer": ["ratings:score"]}]
     imports = customers["/v1/imports"]["post"]
     assert imports["security"] == [{"HTTPBearer": ["customers:write", "contracts:write"]}]

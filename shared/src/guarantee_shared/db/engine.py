@@ -45,7 +45,7 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with maker() as session:
         try:
@@ -58,4 +58,4 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 # scope="function": the commit happens before the response is sent, so a 2xx means durable.
-SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+SessionDep = Annotated[AsyncSession, Depends(session_dependency, scope="function")]

@@ -28,6 +28,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from guarantee_shared.db.engine import session_dependency
 from guarantee_shared.errors import DatabaseUnavailable
 from guarantee_shared.logging import get_logger
 from guarantee_shared.web.problems import ProblemResponse, domain_problem, unexpected_problem
@@ -108,3 +109,6 @@ def install_outage_handlers(app: FastAPI) -> None:
     """
     for error_class in (DBAPIError, PoolTimeout, OSError):
         app.add_exception_handler(error_class, _on_database_error)
+    # For the OpenAPI completion (guarantee_shared.web.openapi): routes that open the request's
+    # session may answer 503 database-unavailable.
+    app.state.database_dependencies = frozenset({session_dependency})

@@ -22,8 +22,9 @@ any                                          500 (an unexpected error, logged)
 What only the route knows, its router declares in ``responses=``: a 409 for a state that
 forbids the change, a 502 or 503 where it waits on a peer before answering, a 404 for a
 record its body names. Those keep their descriptions (an in-flight Idempotency-Key is added
-to a 409's), and one declared with a description only gets the problem content. A database
-that cannot be reached is a 500 today, so no 503 is derived for it.
+to a 409's), and one declared with a description only gets the problem content. A route that
+opens a database session answers 503 while the database cannot be reached; 429 and 503 carry
+``Retry-After``.
 Every error answer is the one ``Problem`` schema in ``application/problem+json``, FastAPI's
 422 included (its ``HTTPValidationError`` is dropped). The scopes a route needs are in its
 security requirement: ``require`` declares them through FastAPI's ``Security``, and OpenAPI 3.1
@@ -99,8 +100,10 @@ DESCRIPTIONS = {
     413: "The request body exceeds the size limit",
     422: "The request is invalid; `errors[].loc` names each field at fault",
     428: "This write needs an If-Match header with the resource's ETag",
-    429: "Too many requests; retry later",
+    429: "Too many requests: this client spent its budget for the route's class; retry after "
+    "`Retry-After` seconds",
     500: "An unexpected error; it has been logged",
+    503: "The database cannot be reached right now; retry after `Retry-After` seconds",
 }
 
 
@@ -113,7 +116,8 @@ def install_openapi(app: FastAPI) -> None:
         # FastAPI's own method keeps its document until the routes change, then makes another.
         spec = generate()
         if not completed or completed[0] is not spec:
-            complete(spec, api_routes(app))
+            database: frozenset[Any] = getattr(app.state, "database_dependencies", frozenset())
+            complete(spec, api_routes(app), database_dependencies=database)
             completed[:] = [spec]
         return spec
 
@@ -130,8 +134,17 @@ def api_routes(app: FastAPI) -> list[APIRoute]:
     ]
 
 
-def complete(spec: dict[str, Any], routes: list[APIRoute]) -> None:
-    """Add every status each route's operations answer, and the Problem schema, to ``spec``."""
+def complete(
+    spec: dict[str, Any],
+    routes: list[APIRoute],
+    *,
+    database_dependencies: frozenset[Any] = frozenset(),
+) -> None:
+    """Add every status each route's operations answer, and the Problem schema, to ``spec``.
+
+    ``database_dependencies`` are the dependencies that open a database session: a route that
+    uses one answers 503 ``database-unavailable`` while the database cannot be reached
+    (``guarantee_shared.db.outage`` registers them)."""
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
     schemas["ProblemError"] = PROBLEM_ERROR_SCHEMA
@@ -142,15 +155,19 @@ def complete(spec: dict[str, Any], routes: list[APIRoute]) -> None:
         for method in route.methods or ():
             operation = operations.get(method.lower())
             if operation is not None:
-                _complete_operation(operation, route)
+                _complete_operation(operation, route, database_dependencies)
                 _document_merge_patch(operation, schemas)
     for name in _FASTAPI_422:
         schemas.pop(name, None)
 
 
-def _complete_operation(operation: dict[str, Any], route: APIRoute) -> None:
+def _complete_operation(
+    operation: dict[str, Any], route: APIRoute, database_dependencies: frozenset[Any]
+) -> None:
     calls = set(_calls(route.dependant))
     statuses = set(_statuses(operation, route, calls))
+    if calls & database_dependencies:
+        statuses.add(503)
     responses: dict[str, Any] = operation.setdefault("responses", {})
     for status in sorted(statuses | {int(s) for s in responses if s.isdigit() and int(s) >= 400}):
         declared = route.responses.get(status) or route.responses.get(str(status)) or {}
@@ -161,6 +178,14 @@ def _complete_operation(operation: dict[str, Any], route: APIRoute) -> None:
         entry["description"] = description
         if not (declared.get("content") or declared.get("model")):
             entry["content"] = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}}
+        if status in (429, 503):
+            entry["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait before trying again",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 0},
+                }
+            }
         if status == 401:
             entry["headers"] = {
                 "WWW-Authenticate": {
