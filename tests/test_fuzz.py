@@ -164,7 +164,9 @@ def test_schemathesis_finds_nothing(
         "--request-timeout",
         "60",  # a bound on a hung request, not a check: a loaded machine is slow
         "--header",
-        f"Authorization: {bearer(*ALL_SCOPES)['Authorization']}",
+        # admin too: the partner registry and its subscriptions are staff-only (admin); every
+        # scope rule is the auth matrix's business, the fuzzer's is what handlers do.
+        f"Authorization: {bearer(*ALL_SCOPES, 'admin')['Authorization']}",
         "--exclude-path",
         "/v1/alerts/stream",
     ]
