@@ -134,7 +134,7 @@ def evaluate(features: Features, request: RatingRequest, rules: CompiledRuleset)
         revenue=figures.annual_revenue,
         total_assets=figures.total_assets,
     )
-    size_class = values["size_class"] = size.value
+    values["size_class"] = size
     reasons, points = _factor_reasons(values, rules.factors)
     raw = rules.neutral_points + points
 
@@ -183,15 +183,15 @@ def evaluate(features: Features, request: RatingRequest, rules: CompiledRuleset)
             context=request.limits_context,
             rules=rules,
         )
-    # Built in its JSON form: the HTTP routes send it as is, and :func:`score` reads it into
-    # the typed model, so both paths give one and the same result.
+    # Built in its JSON form (the enumerations are str): the HTTP routes send it as is, and
+    # :func:`score` reads it into the typed model, so both paths give one and the same result.
     return {
         "score": score,
-        "credit_grade": grade.value,
+        "credit_grade": grade,
         "pd": rules.pd_by_score[index],
-        "risk_tier": tier.value,
-        "customer_class": customer_class.value,
-        "size_class": size_class,
+        "risk_tier": tier,
+        "customer_class": customer_class,
+        "size_class": size,
         "matched_conditions": high_risk + premium + general,
         "reasons": reasons,
         "knockouts": [kid for kid, _ in knockouts],
