@@ -34,7 +34,7 @@ from guarantee_shared.web.auth import issue_token
 from guarantee_shared.web.middleware import ServiceMiddleware
 from rating_engine.app import create_app
 from rating_engine.scoring import rate
-from rating_engine.service import parse_request
+from rating_engine.service import parse_body
 from rating_engine.settings import RatingEngineSettings
 
 SECRET = "bench-only-secret-0123456789abcdef0123456789"
@@ -122,8 +122,8 @@ def main() -> None:
     engine = create_app(settings)
     service = engine.state.rating_service
     rules = service.ruleset()
-    request = parse_request(body)
-    fixed = service.score_json(body)
+    request = parse_body(RatingRequest, body)
+    fixed = service.score_json(request)
     result = rate(request, rules)
 
     if args.profile:
@@ -141,7 +141,8 @@ def main() -> None:
         "the same endpoint inside build_app (middleware and the Decimal JSON route class)":
             _asgi_block(_baseline(fixed, "build_app"), body, None, n),
         "the engine's /v1/score": _asgi_block(engine, body, token, n),
-        "  validating the request (parse_request)": _loop_block(lambda: parse_request(body), n),
+        "  reading and validating the request (parse_body)":
+            _loop_block(lambda: parse_body(RatingRequest, body), n),
         "  scoring it (rate)": _loop_block(lambda: rate(request, rules), n),
         "  serialising the result (orjson)": _loop_block(lambda: orjson.dumps(result), n),
     }  # fmt: skip
