@@ -1,5 +1,5 @@
 """Where one ``POST /v1/score`` spends its time, in-process: ``uv run python
-bench/rating_engine/inprocess.py [--n 10000] [--profile]``.
+bench/rating_engine/inprocess.py [--n 10000] [--profile | --only engine|baseline]``.
 
 Each app is called as ASGI directly (no socket, no uvicorn) with the same request the HTTP
 benchmark sends, so the figures isolate what the application itself does per request: the
@@ -7,6 +7,10 @@ bare baseline endpoint, the same endpoint behind the shared middleware and insid
 ``build_app``, the engine's ``/v1/score``, and the engine's steps (validate, score, serialise)
 on their own. Each figure is the fastest of ``--rounds`` blocks, the measures taking turns, so
 that a noisy machine slows them alike. With ``--profile`` the engine route runs under cProfile.
+
+With ``--only`` one app answers ``--n`` requests and nothing is measured: run it under an
+instruction counter, which a busy machine does not disturb, at two values of ``--n`` and take
+the difference per request (bench/README.md).
 """
 
 from __future__ import annotations
@@ -114,6 +118,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15, help="blocks per measure; best kept")
     parser.add_argument("--profile", action="store_true", help="cProfile the engine route")
     parser.add_argument("--sort", default="tottime", help="pstats order with --profile")
+    parser.add_argument("--only", choices=["engine", "baseline"], help="just run --n requests")
     args = parser.parse_args()
     n: int = args.n
     body = json.dumps(sample_request()).encode()
@@ -126,6 +131,12 @@ def main() -> None:
     fixed = service.score_json(request)
     result = rate(request, rules)
 
+    if args.only == "engine":
+        _asgi_block(engine, body, token, n)()
+        return
+    if args.only == "baseline":
+        _asgi_block(_baseline(fixed, "bare"), body, None, n)()
+        return
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
