@@ -227,7 +227,10 @@ async def test_single_score_body_limit_still_applies(engine: httpx.AsyncClient) 
     assert response.status_code == 413
 
 
-@pytest.mark.parametrize("number", ["1234567890123456.78", "99999999999.99", "0.1"])
+# 9007199254740993e-2 is 90071992547409.93; through a binary float it reads ...9.94.
+@pytest.mark.parametrize(
+    "number", ["1234567890123456.78", "99999999999.99", "0.1", "9007199254740993e-2"]
+)
 def test_json_numbers_become_exact_decimals(number: str) -> None:
     body = json.dumps(payload(guarantee_history={"outstanding_balance": "0"})).replace(
         '"outstanding_balance": "0"', f'"outstanding_balance": {number}'
