@@ -2,6 +2,8 @@
 
 FastAPI writes the scoring routes' entries from their endpoints' signatures, but the routes
 supply those arguments themselves (``router.ScoringRoute``): these tests hold the two together.
+Bodies and answers are checked against the document with jsonschema_rs, the validator
+schemathesis (a dev dependency) is built on.
 """
 
 from __future__ import annotations
