@@ -1,5 +1,5 @@
 """Where one ``POST /v1/score`` spends its time, in-process: ``uv run python
-bench/rating_engine/inprocess.py [--n 10000] [--profile]``.
+bench/rating_engine/inprocess.py [--n 10000] [--profile | --only engine|baseline]``.
 
 Each app is called as ASGI directly (no socket, no uvicorn) with the same request the HTTP
 benchmark sends, so the figures isolate what the application itself does per request: the
@@ -10,6 +10,10 @@ and the engine's steps (validate, score, serialise) on their own. The limiter's 
 ones the benchmark cannot spend: every request is counted, none refused. Each figure is the
 fastest of ``--rounds`` blocks, the measures taking turns, so
 that a noisy machine slows them alike. With ``--profile`` the engine route runs under cProfile.
+
+With ``--only`` one app answers ``--n`` requests and nothing is measured: run it under an
+instruction counter, which a busy machine does not disturb, at two values of ``--n`` and take
+the difference per request (bench/README.md).
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from guarantee_shared.web.middleware import ServiceMiddleware
 from guarantee_shared.web.ratelimit import RateLimitMiddleware
 from rating_engine.app import create_app
 from rating_engine.scoring import rate
-from rating_engine.service import parse_request
+from rating_engine.service import parse_body
 from rating_engine.settings import RatingEngineSettings
 
 SECRET = "bench-only-secret-0123456789abcdef0123456789"
@@ -163,6 +167,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the engine route")
     parser.add_argument("--sort", default="tottime", help="pstats order with --profile")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/15", help="Redis for a row")
+    parser.add_argument("--only", choices=["engine", "baseline"], help="just run --n requests")
     args = parser.parse_args()
     n: int = args.n
     body = json.dumps(sample_request()).encode()
@@ -181,10 +186,16 @@ def main() -> None:
     engine = engine_with("memory://")
     service = engine.state.rating_service
     rules = service.ruleset()
-    request = parse_request(body)
-    fixed = service.score_json(body)
+    request = parse_body(RatingRequest, body)
+    fixed = service.score_json(request)
     result = rate(request, rules)
 
+    if args.only == "engine":
+        _asgi_block(engine, body, token, n)()
+        return
+    if args.only == "baseline":
+        _asgi_block(_baseline(fixed, "bare"), body, None, n)()
+        return
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
@@ -202,7 +213,8 @@ def main() -> None:
         "the engine's /v1/score, rate limiter off": _asgi_block(engine_with(None), body, token, n),
         "the engine's /v1/score, rate limiter counting in memory (as shipped)":
             _asgi_block(engine, body, token, n, counted=True),
-        "  validating the request (parse_request)": _loop_block(lambda: parse_request(body), n),
+        "  reading and validating the request (parse_body)":
+            _loop_block(lambda: parse_body(RatingRequest, body), n),
         "  scoring it (rate)": _loop_block(lambda: rate(request, rules), n),
         "  serialising the result (orjson)": _loop_block(lambda: orjson.dumps(result), n),
     }  # fmt: skip

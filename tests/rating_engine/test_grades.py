@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ import pytest
 
 from guarantee_shared.schemas.rating import CreditGrade, RatingRequest, RiskTier
 from rating_engine.compiled import CompiledRuleset, compile_ruleset
-from rating_engine.scoring import score
+from rating_engine.scoring import rate, score
 from tests.rating_engine.factories import AS_OF, event, request, statement
 
 # A request that gives nothing: every factor neutral except "no statement at all".
@@ -150,3 +151,15 @@ def test_recommended_limit(
         return
     assert base.risk_tier is RiskTier.MEDIUM
     assert base.recommended_limit == Decimal(expected)
+
+
+def test_a_factor_that_fails_is_named(rules: CompiledRuleset) -> None:
+    def unreadable(value: float) -> str:
+        raise ValueError(f"cannot show {value}")
+
+    debt_ratio = next(f for f in rules.factors if f.id == "debt_ratio")
+    broken = debt_ratio._replace(bins=tuple((p, c, unreadable) for p, c, _ in debt_ratio.bins))
+    factors = tuple(broken if f.id == "debt_ratio" else f for f in rules.factors)
+    with pytest.raises(ValueError, match="cannot show") as caught:
+        rate(request(), dataclasses.replace(rules, factors=factors))
+    assert caught.value.__notes__ == ["while scoring factor 'debt_ratio'"]

@@ -204,7 +204,7 @@ def test_same_request_same_result(body: dict[str, Any], seed: int) -> None:
 @given(bodies=st.lists(rating_requests(), min_size=1, max_size=30))
 def test_batch_equals_singles(engine_app: Any, bodies: list[dict[str, Any]]) -> None:
     service: RatingService = engine_app.state.rating_service
-    batch = json.loads(service.score_batch(json.dumps({"requests": bodies}).encode()))
+    batch = json.loads(service.score_batch(bodies))
     singles = [
         json.loads(service.score(RatingRequest.model_validate(b)).model_dump_json()) for b in bodies
     ]

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI
 
 from guarantee_shared.ratelimit import RouteClass
-from guarantee_shared.schemas.rating import RatingRequest
 from guarantee_shared.web.app import build_app
 from rating_engine import __version__
 from rating_engine.router import models, scoring
 from rating_engine.service import RatingService
 from rating_engine.settings import RatingEngineSettings
 
-REF_TEMPLATE = "#/components/schemas/{model}"
 DESCRIPTION = (
     "Stateless scoring of guarantee customers: a rating request in, a rating out. Rules live in "
     "versioned ruleset files; the same request and model version always give the same rating."
@@ -47,26 +43,4 @@ def create_app(settings: RatingEngineSettings | None = None) -> FastAPI:
     # and every route ahead of them costs a match. No other path overlaps theirs.
     app.router.routes[:0] = scoring.routes
     app.include_router(models)
-    _document_request_schema(app)
     return app
-
-
-def _document_request_schema(app: FastAPI) -> None:
-    """Add ``RatingRequest`` and its parts to the OpenAPI components.
-
-    The scoring routes name it in their explicit request bodies rather than through a typed
-    parameter, so FastAPI would not list it by itself.
-    """
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            spec = build()
-            schema = RatingRequest.model_json_schema(ref_template=REF_TEMPLATE)
-            components = spec.setdefault("components", {}).setdefault("schemas", {})
-            components.update(schema.pop("$defs", {}))
-            components["RatingRequest"] = schema
-            app.openapi_schema = spec
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,8 +1,8 @@
 """A validated ruleset turned into the structures scoring reads on every request.
 
-Compiling once at start-up keeps per-request work to a bisect per numeric factor, a dict look-up
-per category, generated straight-line functions for factors and conditions (codegen.py) and a
-table look-up from score to PD and grade.
+Compiled once at start-up, so that per request a factor costs a bisect (numeric) or a dict
+look-up (categorical) with its reasons already written, a condition a few closure calls, and
+PD and grade a table look-up by score.
 """
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from guarantee_shared.schemas.rating import CreditGrade, CustomerClass, RiskTier
-from rating_engine.codegen import Matcher, ReasonsOf, compile_matcher, compile_reasons
+from rating_engine.features import Value
 from rating_engine.ruleset import (
+    AllOf,
+    AnyOf,
     CategoricalFactor,
+    Expr,
     NumericFactor,
     Ruleset,
     Unit,
@@ -24,21 +27,9 @@ from rating_engine.ruleset import (
 from rating_engine.sizing import SizeClassifier
 
 Reason = dict[str, Any]  # one entry of a rating's ``reasons``, in its JSON form
+Predicate = Callable[[Mapping[str, Value]], bool]
 
-
-def fmt_value(value: float, unit: Unit) -> str:
-    """A feature value the way a risk officer reads it."""
-    if unit == "ratio":
-        return f"{value:.1%}"
-    if unit == "times":
-        return f"{value:.2f}x"
-    if unit == "years":
-        return f"{value:.1f} years"
-    if unit in ("count", "days"):
-        return f"{value:.0f}" + (" days" if unit == "days" else "")
-    return f"{value:.2f}"
-
-
+# How a value of each unit reads in a reason's message, as a ``str.format`` field.
 _FORMATS: dict[str, str] = {
     "ratio": "{:.1%}",
     "times": "{:.2f}x",
@@ -49,16 +40,11 @@ _FORMATS: dict[str, str] = {
 
 
 def _format(unit: Unit) -> str:
-    """The ``str.format`` template that renders a value as :func:`fmt_value` does."""
     return _FORMATS.get(unit, "{:.2f}")
 
 
-def _formatter(unit: Unit) -> Callable[[float], str]:
-    """:func:`fmt_value` for one unit, picked once: a bound ``str.format`` per factor."""
-    return _format(unit).format
-
-
 def _literal(text: str) -> str:
+    """``text`` as literal ``str.format`` template text."""
     return text.replace("{", "{{").replace("}", "}}")
 
 
@@ -69,149 +55,112 @@ def _band(low: float | None, high: float | None, unit: Unit) -> str:
             return f"{lo} or more"
         hi = int(high) - 1
         return "none" if lo == hi == 0 else (str(lo) if lo == hi else f"{lo} to {hi}")
+    shown = _format(unit).format
     if low is None:
-        return f"below {fmt_value(high or 0.0, unit)}"
+        return f"below {shown(high or 0.0)}"
     if high is None:
-        return f"{fmt_value(low, unit)} or more"
-    return f"{fmt_value(low, unit)} to below {fmt_value(high, unit)}"
+        return f"{shown(low)} or more"
+    return f"{shown(low)} to below {shown(high)}"
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """One factor's result: points against its neutral points, reason code and text pieces."""
+class Factor(NamedTuple):
+    """One scorecard factor as scoring reads it; points are against the factor's neutral points.
 
-    points: int
-    code: str
-    band: str
-    note: str
-    message: str = ""  # set where it never depends on the value: categories and "missing"
-    # Numeric bins: the message after the value, so that one is "<head><value><tail>".
-    tail: str = ""
-
-
-def _reason(factor_id: str, out: Outcome) -> Reason:
-    return {"code": out.code, "factor": factor_id, "points": out.points, "message": out.message}
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledNumeric:
-    id: str
-    name: str
-    feature: str
-    unit: Unit
-    counted: bool  # counts and days read plainly ("2 days"); other values also show their band
-    thresholds: tuple[float, ...]
-    bins: tuple[Outcome, ...]
-    missing: Outcome
-    raw_missing_points: int
-    head: str  # "<name>: ", the start of every message with a value
-    shown: Callable[[float], str]  # the value as the message shows it (fmt_value for the unit)
-    missing_reason: Reason  # the reason when the value is unknown; copied, never shared
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledCategorical:
-    id: str
-    name: str
-    feature: str
-    categories: Mapping[str, Outcome]
-    missing: Outcome
-    raw_missing_points: int
-    reasons: Mapping[str, Reason]  # each category's reason; copied, never shared
-    missing_reason: Reason
-
-
-class FactorRow(NamedTuple):
-    """One factor as :func:`compile_reasons` writes it out: the parts of its reasons.
-
-    Numeric factors have ``thresholds`` and ``bins`` (points, code and message per bin, the
-    message as a bound ``str.format`` of the value: "<head><value><tail>" in one call);
-    categorical ones have ``categories`` (each category's reason) instead.
+    A numeric factor has ``thresholds`` and a ``(points, code, message)`` per bin, where
+    ``message`` renders the whole message from the value in one call; a categorical factor has
+    ``categories``, each category's finished reason. Reasons here are copied into a rating,
+    never handed out, so that no two ratings share one.
     """
 
     feature: str
-    factor_id: str
-    missing_reason: Reason
+    id: str
+    missing: Reason  # the reason when the value is unknown
     thresholds: tuple[float, ...]
     bins: tuple[tuple[int, str, Callable[[float], str]], ...]
     categories: Mapping[str, Reason] | None
 
 
-def _row(factor: CompiledNumeric | CompiledCategorical) -> FactorRow:
-    if isinstance(factor, CompiledNumeric):
-        shown = _format(factor.unit)
-        bins = tuple(
-            (out.points, out.code, (_literal(factor.head) + shown + _literal(out.tail)).format)
-            for out in factor.bins
-        )
-        return FactorRow(factor.feature, factor.id, factor.missing_reason, factor.thresholds,
-                         bins, None)  # fmt: skip
-    return FactorRow(factor.feature, factor.id, factor.missing_reason, (), (), factor.reasons)
-
-
-def _missing(factor_id: str, name: str, why: str) -> Outcome:
+def _missing(factor_id: str, name: str, why: str) -> Reason:
     message = f"{name}: unknown, neutral points ({why})."
-    return Outcome(0, f"{factor_id}.missing", "", why, message)
+    return {"code": f"{factor_id}.missing", "factor": factor_id, "points": 0, "message": message}
 
 
-def _numeric(factor: NumericFactor) -> CompiledNumeric:
+def _numeric(factor: NumericFactor) -> Factor:
     thresholds = tuple(b.lt for b in factor.bins[:-1] if b.lt is not None)
     lows: list[float | None] = [None, *thresholds]
     highs: list[float | None] = [*thresholds, None]
+    # Counts and days read plainly ("2 days"); other values also show their band.
     counted = factor.unit in ("count", "days")
+    head = _literal(f"{factor.name}: ") + _format(factor.unit)
     bins = []
     for i, b in enumerate(factor.bins):
-        band = _band(lows[i], highs[i], factor.unit)
-        tail = ("" if counted else f", band {band}") + (f" ({b.note})." if b.note else ".")
-        bins.append(
-            Outcome(
-                points=b.points - factor.missing_points,
-                code=f"{factor.id}.bin_{i + 1}",
-                band=band,
-                note=b.note,
-                tail=tail,
-            )
-        )
+        band = "" if counted else f", band {_band(lows[i], highs[i], factor.unit)}"
+        tail = band + (f" ({b.note})." if b.note else ".")
+        message = (head + _literal(tail)).format
+        bins.append((b.points - factor.missing_points, f"{factor.id}.bin_{i + 1}", message))
     missing = _missing(factor.id, factor.name, "figures missing or a zero denominator")
-    return CompiledNumeric(
-        id=factor.id,
-        name=factor.name,
-        feature=factor.feature,
-        unit=factor.unit,
-        counted=counted,
-        thresholds=thresholds,
-        bins=tuple(bins),
-        missing=missing,
-        raw_missing_points=factor.missing_points,
-        head=f"{factor.name}: ",
-        shown=_formatter(factor.unit),
-        missing_reason=_reason(factor.id, missing),
-    )
+    return Factor(factor.feature, factor.id, missing, thresholds, tuple(bins), None)
 
 
-def _categorical(factor: CategoricalFactor) -> CompiledCategorical:
+def _categorical(factor: CategoricalFactor) -> Factor:
     categories = {
-        name: Outcome(
-            points=points - factor.missing_points,
-            code=f"{factor.id}.{name}",
-            band=name,
-            note=factor.notes.get(name, ""),
-            message=f"{factor.name}: {name}"
+        name: {
+            "code": f"{factor.id}.{name}",
+            "factor": factor.id,
+            "points": points - factor.missing_points,
+            "message": f"{factor.name}: {name}"
             + (f" ({factor.notes[name]})." if name in factor.notes else "."),
-        )
+        }
         for name, points in factor.categories.items()
     }
     missing = _missing(factor.id, factor.name, "not given in the request")
-    return CompiledCategorical(
-        factor.id,
-        factor.name,
-        factor.feature,
-        categories,
-        missing,
-        factor.missing_points,
-        reasons={name: _reason(factor.id, out) for name, out in categories.items()},
-        missing_reason=_reason(factor.id, missing),
-    )
+    return Factor(factor.feature, factor.id, missing, (), (), categories)
+
+
+# Loops rather than all() and any() over a generator: no generator object on every call.
+def _all_of(parts: tuple[Predicate, ...]) -> Predicate:
+    def all_of(values: Mapping[str, Value]) -> bool:
+        for part in parts:  # noqa: SIM110
+            if not part(values):
+                return False
+        return True
+
+    return all_of
+
+
+def _any_of(parts: tuple[Predicate, ...]) -> Predicate:
+    def any_of(values: Mapping[str, Value]) -> bool:
+        for part in parts:  # noqa: SIM110
+            if part(values):
+                return True
+        return False
+
+    return any_of
+
+
+def compile_expr(expr: Expr) -> Predicate:
+    """A predicate over feature values; a clause on an unknown value is false."""
+    if isinstance(expr, AllOf):
+        return _all_of(tuple(compile_expr(e) for e in expr.all))
+    if isinstance(expr, AnyOf):
+        return _any_of(tuple(compile_expr(e) for e in expr.any))
+    feature, op, target = expr
+    if op == "in":
+        members = frozenset(target) if isinstance(target, list) else frozenset({target})
+        return lambda values: values.get(feature) in members
+    if op == "eq":  # an unknown value (None) never equals a validated target
+        return lambda values: values.get(feature) == target
+    # The ruleset's validation made the target comparable with the feature's values.
+    bound: Any = target
+    if op == "ne":
+        return lambda values: (value := values.get(feature)) is not None and value != bound
+    if op == "lt":
+        return lambda values: (value := values.get(feature)) is not None and value < bound
+    if op == "le":
+        return lambda values: (value := values.get(feature)) is not None and value <= bound
+    if op == "gt":
+        return lambda values: (value := values.get(feature)) is not None and value > bound
+    return lambda values: (value := values.get(feature)) is not None and value >= bound
 
 
 def _pd_of(score: int, offset: float, factor: float) -> float:
@@ -223,26 +172,17 @@ class CompiledRuleset:
     version: str
     window_months: int
     neutral_points: int
-    numeric: tuple[CompiledNumeric, ...]
-    categorical: tuple[CompiledCategorical, ...]
-    factors: tuple[CompiledNumeric | CompiledCategorical, ...]  # both kinds, scorecard order
-    rows: tuple[FactorRow, ...]  # the same factors as scoring reads them
-    reasons_of: ReasonsOf  # the rows as one function: reasons in scorecard order, points
-    factor_order: Mapping[str, int]
+    factors: tuple[Factor, ...]  # scorecard order
     min_score: int
     max_score: int
-    offset: float
-    factor: float
-    pd_by_score: tuple[float, ...]
-    pd_shown_by_score: tuple[float, ...]  # rounded to 8 places, as a rating gives it
+    pd_by_score: tuple[float, ...]  # rounded to 8 places, as a rating gives it
     grade_by_score: tuple[CreditGrade, ...]
     tiers: Mapping[CreditGrade, RiskTier]
     premium_never_in_tier: frozenset[RiskTier]
-    # Each group of conditions as one function: the labels of those that hold, in order.
-    match_high_risk: Matcher
-    match_premium: Matcher
-    match_general: Matcher
-    match_knockouts: Matcher  # labels (id, text)
+    high_risk: tuple[tuple[str, Predicate], ...]  # (condition id, predicate), in ruleset order
+    premium: tuple[tuple[str, Predicate], ...]
+    general: tuple[tuple[str, Predicate], ...]
+    knockouts: tuple[tuple[str, str, Predicate], ...]  # (id, text, predicate)
     knockout_score_cap: int
     knockout_grade: CreditGrade
     knockout_zero_limit: bool
@@ -261,9 +201,8 @@ class CompiledRuleset:
 
 def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     scaling = ruleset.scaling
-    factor, offset = scaling.factor, scaling.offset
     scores = range(scaling.min_score, scaling.max_score + 1)
-    pds = tuple(_pd_of(s, offset, factor) for s in scores)
+    pds = [_pd_of(s, scaling.offset, scaling.factor) for s in scores]
     cuts = [(g.max_pd, g.grade) for g in ruleset.grades]
     grades = tuple(next(g for cut, g in cuts if pd <= cut) for pd in pds)
     order = list(CreditGrade)
@@ -271,38 +210,24 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     # The highest score whose grade is no better than the knock-out grade.
     cap = max(s for s, g in zip(scores, grades, strict=True) if order.index(g) >= cap_rank)
     card = ruleset.scorecard
-    factors = tuple(
-        _numeric(f) if isinstance(f, NumericFactor) else _categorical(f) for f in card.factors
-    )
-    numeric = tuple(f for f in factors if isinstance(f, CompiledNumeric))
-    categorical = tuple(f for f in factors if isinstance(f, CompiledCategorical))
     classes = ruleset.classes
-    rows = tuple(_row(f) for f in factors)
     return CompiledRuleset(
         version=ruleset.version,
         window_months=ruleset.recent_window_months,
         neutral_points=card.base_points + sum(f.missing_points for f in card.factors),
-        numeric=numeric,
-        categorical=categorical,
-        factors=factors,
-        rows=rows,
-        reasons_of=compile_reasons(rows),
-        factor_order={f.id: i for i, f in enumerate(card.factors)},
+        factors=tuple(
+            _numeric(f) if isinstance(f, NumericFactor) else _categorical(f) for f in card.factors
+        ),
         min_score=scaling.min_score,
         max_score=scaling.max_score,
-        offset=offset,
-        factor=factor,
-        pd_by_score=pds,
-        pd_shown_by_score=tuple(round(pd, 8) for pd in pds),
+        pd_by_score=tuple(round(pd, 8) for pd in pds),
         grade_by_score=grades,
         tiers=dict(ruleset.tiers),
         premium_never_in_tier=frozenset(classes.premium_never_in_tier),
-        match_high_risk=compile_matcher([(c.id, c.when) for c in classes.high_risk]),
-        match_premium=compile_matcher([(c.id, c.when) for c in classes.premium]),
-        match_general=compile_matcher([(c.id, c.when) for c in classes.general]),
-        match_knockouts=compile_matcher(
-            [((k.id, k.text), k.when) for k in ruleset.knockouts.rules]
-        ),
+        high_risk=tuple((c.id, compile_expr(c.when)) for c in classes.high_risk),
+        premium=tuple((c.id, compile_expr(c.when)) for c in classes.premium),
+        general=tuple((c.id, compile_expr(c.when)) for c in classes.general),
+        knockouts=tuple((k.id, k.text, compile_expr(k.when)) for k in ruleset.knockouts.rules),
         knockout_score_cap=cap,
         knockout_grade=ruleset.knockouts.max_grade,
         knockout_zero_limit=ruleset.knockouts.zero_limit,

@@ -16,6 +16,7 @@ same result. The steps follow DOMAIN.md §3-§6:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -30,13 +31,53 @@ from guarantee_shared.schemas.rating import (
     RiskTier,
 )
 from guarantee_shared.types import CENT, money_str
-from rating_engine.compiled import CompiledRuleset, Reason
+from rating_engine.compiled import CompiledRuleset, Factor, Reason
 from rating_engine.features import Features, Value, derive
 
 _ZERO = Decimal(0)
 _RATIOS = tuple(FinancialRatios.model_fields)
 
 Wire = dict[str, Any]  # a RatingResult in its JSON form
+
+
+def _factor_reasons(
+    values: Mapping[str, Value], factors: tuple[Factor, ...]
+) -> tuple[list[Reason], int]:
+    """Each factor's reason in scorecard order, and the sum of their points. Known factors
+    worth no points against neutral are left out.
+    """
+    reasons: list[Reason] = []
+    append = reasons.append
+    get = values.get
+    total = 0
+    factor_id = ""
+    try:
+        for feature, factor_id, missing, thresholds, bins, categories in factors:
+            value = get(feature)
+            if categories is not None:
+                found = categories.get(value) if isinstance(value, str) else None
+                if found is None:
+                    append(missing.copy())
+                elif found["points"]:
+                    total += found["points"]
+                    append(found.copy())
+            elif value is None or isinstance(value, str):
+                append(missing.copy())
+            else:
+                # Derived numbers are floats already; float() only for the others.
+                number = value if value.__class__ is float else float(value)
+                # The first bound strictly above the value picks the bin (bounds are exclusive).
+                points, code, message = bins[bisect_right(thresholds, number)]
+                if points:
+                    total += points
+                    reason = {"code": code, "factor": factor_id, "points": points}
+                    reason["message"] = message(number)
+                    append(reason)
+    except Exception as exc:
+        # A traceback from here would otherwise not say which ruleset entry to look at.
+        exc.add_note(f"while scoring factor {factor_id!r}")
+        raise
+    return reasons, total
 
 
 def _weight(reason: Reason) -> int:
@@ -93,13 +134,11 @@ def evaluate(features: Features, request: RatingRequest, rules: CompiledRuleset)
         revenue=figures.annual_revenue,
         total_assets=figures.total_assets,
     )
-    size_class = values["size_class"] = size.value
-    # Each factor's reason in scorecard order (known factors worth no points against neutral
-    # left out) and the sum of their points; see compiled.compile_reasons.
-    reasons, points = rules.reasons_of(values)
+    values["size_class"] = size
+    reasons, points = _factor_reasons(values, rules.factors)
     raw = rules.neutral_points + points
 
-    knockouts: list[tuple[str, str]] = rules.match_knockouts(values)
+    knockouts = [(kid, text) for kid, text, holds in rules.knockouts if holds(values)]
     if knockouts:
         capped = min(raw, rules.knockout_score_cap)
         texts = "; ".join(text for _, text in knockouts)
@@ -121,9 +160,9 @@ def evaluate(features: Features, request: RatingRequest, rules: CompiledRuleset)
     index = score - rules.min_score
     grade: CreditGrade = rules.grade_by_score[index]
 
-    high_risk: list[str] = rules.match_high_risk(values)
-    premium: list[str] = rules.match_premium(values)
-    general: list[str] = rules.match_general(values)
+    high_risk = [cid for cid, holds in rules.high_risk if holds(values)]
+    premium = [cid for cid, holds in rules.premium if holds(values)]
+    general = [cid for cid, holds in rules.general if holds(values)]
     tier = rules.tiers[grade]
     if high_risk or knockouts:
         customer_class = CustomerClass.HIGH_RISK
@@ -144,15 +183,15 @@ def evaluate(features: Features, request: RatingRequest, rules: CompiledRuleset)
             context=request.limits_context,
             rules=rules,
         )
-    # Built in its JSON form: the HTTP routes send it as is, and :func:`score` reads it into
-    # the typed model, so both paths give one and the same result.
+    # Built in its JSON form (the enumerations are str): the HTTP routes send it as is, and
+    # :func:`score` reads it into the typed model, so both paths give one and the same result.
     return {
         "score": score,
-        "credit_grade": grade.value,
-        "pd": rules.pd_shown_by_score[index],
-        "risk_tier": tier.value,
-        "customer_class": customer_class.value,
-        "size_class": size_class,
+        "credit_grade": grade,
+        "pd": rules.pd_by_score[index],
+        "risk_tier": tier,
+        "customer_class": customer_class,
+        "size_class": size,
         "matched_conditions": high_risk + premium + general,
         "reasons": reasons,
         "knockouts": [kid for kid, _ in knockouts],

@@ -2,27 +2,27 @@
 
 Rulesets are loaded, checked and compiled once (:meth:`RatingService.load`); a broken one
 raises :class:`~rating_engine.ruleset.RulesetError` there, so the service never starts with it.
-The HTTP paths take raw JSON bytes and answer JSON bytes; :meth:`RatingService.score` is the
-typed form of the same rating.
+The HTTP routes get their answers as JSON bytes (:meth:`~RatingService.score_json`,
+:meth:`~RatingService.score_batch`); :meth:`~RatingService.score` is the typed form of a rating.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from fastapi.exceptions import RequestValidationError
 from prometheus_client import Counter
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from guarantee_shared.errors import PROBLEM_BASE, NotFound
 from guarantee_shared.logging import get_logger
 from guarantee_shared.schemas.rating import (
-    MAX_BATCH,
     ModelsIndex,
     ModelSummary,
     RatingRequest,
@@ -45,20 +45,10 @@ BATCH_ITEM_ERRORS = Counter(
     "rating_engine_batch_item_errors_total", "Batch items answered with an error entry"
 )
 
-_REQUEST = TypeAdapter(RatingRequest)
-# The model's own core validator, called directly on the hot path: the same validation without
-# TypeAdapter's Python layer around it.
-_VALIDATOR = RatingRequest.__pydantic_validator__
-# JSON numbers pass through a binary float when pydantic parses JSON itself. Up to 15
-# significant digits that is exact; a body with a longer run of digits and points (17
-# characters hold 16 digits and a point) is parsed with Decimal instead. The run is found by
-# mapping digits and points to "0" and everything else to " ": two C-speed passes.
-_DIGITS = bytes(0x30 if chr(i) in "0123456789." else 0x20 for i in range(256))
-_LONG_RUN = b"0" * 17
-
-
-def _body_error(loc: list[str | int], msg: str, kind: str) -> RequestValidationError:
-    return RequestValidationError([{"loc": ("body", *loc), "msg": msg, "type": kind}])
+M = TypeVar("M", bound=BaseModel)
+# Floats as Decimals, so that money given as a JSON number keeps every digit. One decoder for
+# all: json.loads(..., parse_float=...) builds a new one on every call.
+_JSON = json.JSONDecoder(parse_float=Decimal)
 
 
 def _issues(exc: ValidationError, prefix: tuple[str | int, ...]) -> list[dict[str, Any]]:
@@ -68,17 +58,20 @@ def _issues(exc: ValidationError, prefix: tuple[str | int, ...]) -> list[dict[st
     ]
 
 
-def parse_request(body: bytes) -> RatingRequest:
-    """Validate one JSON rating request; raise a 422 :class:`RequestValidationError` if bad."""
+def parse_body(model: type[M], body: bytes) -> M:
+    """``body`` as JSON validated by ``model``; a 422 :class:`RequestValidationError` if bad.
+
+    JSON numbers are read as Decimals, never as binary floats, so money keeps every digit.
+    """
     try:
-        if _LONG_RUN not in body.translate(_DIGITS):
-            request: RatingRequest = _VALIDATOR.validate_json(body)
-            return request
-        return _REQUEST.validate_python(json.loads(body, parse_float=Decimal))
+        data = _JSON.decode(body.decode())
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep to parse
+        issue = {"loc": ("body",), "msg": f"JSON decode error: {exc}", "type": "json_invalid"}
+        raise RequestValidationError([issue]) from exc
+    try:
+        return model.model_validate(data)
     except ValidationError as exc:
         raise RequestValidationError(_issues(exc, ("body",))) from exc
-    except ValueError as exc:  # json.loads on the Decimal path
-        raise _body_error([], f"JSON decode error: {exc}", "json_invalid") from exc
 
 
 def _item_error(status: int, detail: str, issues: list[dict[str, Any]]) -> Wire:
@@ -96,26 +89,6 @@ def _item_error(status: int, detail: str, issues: list[dict[str, Any]]) -> Wire:
             "errors": issues,
         }
     }
-
-
-def _parse_batch(body: bytes) -> list[Any]:
-    try:
-        # Decimal floats: money given as a JSON number must keep every digit.
-        document = json.loads(body, parse_float=Decimal)
-    except ValueError as exc:
-        raise _body_error([], f"JSON decode error: {exc}", "json_invalid") from exc
-    if not isinstance(document, dict):
-        raise _body_error([], 'Input should be an object {"requests": [...]}', "model_type")
-    extra = sorted(set(document) - {"requests"})
-    if extra:
-        raise _body_error([extra[0]], "Extra inputs are not permitted", "extra_forbidden")
-    items = document.get("requests")
-    if not isinstance(items, list):
-        kind = "missing" if "requests" not in document else "list_type"
-        raise _body_error(["requests"], "Input should be a list of rating requests", kind)
-    if len(items) > MAX_BATCH:
-        raise _body_error(["requests"], f"List should have at most {MAX_BATCH} items", "too_long")
-    return items
 
 
 @dataclass(frozen=True)
@@ -159,10 +132,9 @@ class RatingService:
         """The typed rating of one validated request."""
         return RatingResult.model_validate(self._rate(request, self.ruleset(version)))
 
-    def score_json(self, body: bytes, *, version: str | None = None) -> bytes:
-        """Rate one raw JSON request body; the rating as JSON bytes (422 if the body is bad)."""
-        rules = self.ruleset(version)
-        return orjson.dumps(self._rate(parse_request(body), rules))
+    def score_json(self, request: RatingRequest, *, version: str | None = None) -> bytes:
+        """The rating of one validated request as JSON bytes."""
+        return orjson.dumps(self._rate(request, self.ruleset(version)))
 
     def _rate(self, request: RatingRequest, rules: CompiledRuleset) -> Wire:
         result = rate(request, rules)
@@ -173,18 +145,16 @@ class RatingService:
         counter.inc()
         return result
 
-    def score_batch(self, body: bytes, *, version: str | None = None) -> bytes:
-        """Rate a raw ``{"requests": [...]}`` body; answer ``{"results": [...]}`` as JSON bytes.
+    def score_batch(self, items: Sequence[object], *, version: str | None = None) -> bytes:
+        """Rate each item of a batch; answer ``{"results": [...]}`` as JSON bytes.
 
-        Items are validated one by one, so a bad item becomes an error entry in its own slot and
-        the others are still rated. A body that is not such an object is a 422 for the whole
-        request (raised as :class:`RequestValidationError`). CPU-bound: call it off the loop.
+        Items are parsed JSON, validated one by one here, so a bad item becomes an error entry
+        in its own slot and the others are still rated. CPU-bound: call it off the event loop.
         """
         rules = self.ruleset(version)
-        items = _parse_batch(body)
         results: list[Wire] = []
         append = results.append
-        validate = _REQUEST.validate_python
+        validate = RatingRequest.model_validate
         counts: dict[str, int] = {}
         for index, item in enumerate(items):
             try:
