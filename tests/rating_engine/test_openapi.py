@@ -56,10 +56,8 @@ def body_schema(spec: Spec, path: str) -> Spec:
     return schema
 
 
-def answer_schema(spec: Spec, path: str, status: int) -> Spec:
-    schema: Spec = operation(spec, path)["responses"][str(status)]["content"]["application/json"][
-        "schema"
-    ]
+def answer_schema(spec: Spec, path: str, status: int, media_type: str = "application/json") -> Spec:
+    schema: Spec = operation(spec, path)["responses"][str(status)]["content"][media_type]["schema"]
     return schema
 
 
@@ -112,10 +110,11 @@ def test_parameters_security_and_answers_are_declared(spec: Spec, path: str, res
         False,
     )
     assert {"type": "string", "minLength": 1, "maxLength": 64} in parameter["schema"]["anyOf"]
-    assert declared["security"] == [{"HTTPBearer": []}]
+    assert declared["security"] == [{"HTTPBearer": ["ratings:score"]}]
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert answer_schema(spec, path, 200) == ref(result)
-    assert answer_schema(spec, path, 422) == ref("ItemProblem")
+    assert answer_schema(spec, path, 422, PROBLEM) == ref("Problem")
+    assert answer_schema(spec, path, 404, PROBLEM) == ref("Problem")
 
 
 ACCEPTED = [
@@ -160,7 +159,7 @@ async def test_what_the_document_refuses_is_a_documented_422(
     response = await engine.post("/v1/score", json=body)
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
-    validator(spec, answer_schema(spec, "/v1/score", 422)).validate(response.json())
+    validator(spec, answer_schema(spec, "/v1/score", 422, PROBLEM)).validate(response.json())
 
 
 @pytest.mark.parametrize(("version", "status"), [("v" * 64, 404), ("v" * 65, 422), ("", 422)])
@@ -203,11 +202,11 @@ async def test_a_batch_the_document_refuses_is_a_documented_422(
     assert not validator(spec, body_schema(spec, "/v1/score/batch")).is_valid(body)
     response = await engine.post("/v1/score/batch", json=body)
     assert response.status_code == 422
-    validator(spec, answer_schema(spec, "/v1/score/batch", 422)).validate(response.json())
+    validator(spec, answer_schema(spec, "/v1/score/batch", 422, PROBLEM)).validate(response.json())
 
 
 async def test_the_bearer_security_is_enforced(anon: httpx.AsyncClient, spec: Spec) -> None:
     for path, body in (("/v1/score", payload()), ("/v1/score/batch", {"requests": []})):
-        assert operation(spec, path)["security"] == [{"HTTPBearer": []}]
+        assert operation(spec, path)["security"] == [{"HTTPBearer": ["ratings:score"]}]
         response = await anon.post(path, json=body)
         assert response.status_code == 401

@@ -21,7 +21,6 @@ from starlette.types import Receive, Scope, Send
 
 from guarantee_shared.schemas.rating import (
     MAX_BATCH,
-    ItemProblem,
     ModelsIndex,
     RatingBatchResponse,
     RatingRequest,
@@ -51,9 +50,9 @@ ModelVersion = Annotated[
     ),
 ]
 _MODEL_VERSION: TypeAdapter[str | None] = TypeAdapter(ModelVersion)
-# What a 422 answer holds: the problem details every validation failure gets.
-_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    422: {"model": ItemProblem, "description": "Validation failed (application/problem+json)"}
+# What only these routes know; the kit documents the rest (guarantee_shared.web.openapi).
+_UNKNOWN_VERSION: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No ruleset has that model_version"}
 }
 
 
@@ -170,7 +169,7 @@ scoring = APIRouter(
     tags=["rating"],
     route_class=ScoringRoute,
     dependencies=[Depends(require(SCORE_SCOPE))],
-    responses=_PROBLEMS,
+    responses=_UNKNOWN_VERSION,
 )
 models = api_router(prefix="/v1", tags=["rating"], dependencies=[Depends(require(SCORE_SCOPE))])
 

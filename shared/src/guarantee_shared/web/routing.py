@@ -15,77 +15,17 @@ and NUL characters refused in any part of it.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Coroutine, Iterator, Sequence
-from decimal import Decimal
 from typing import Any
 
-import jiter
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from guarantee_shared.jsonio import parse_json
 from guarantee_shared.text import NUL
 
-_POSITION = re.compile(r"at line (\d+) column (\d+)$")
-
 Location = tuple[str | int, ...]
-
-
-# A digit followed by e/E: where a number has an exponent. Also found inside strings, which
-# only costs the slower parse below, never a wrong answer.
-_EXPONENT = re.compile(rb"[0-9][eE]")
-
-
-def parse_json(body: bytes) -> Any:
-    """``body`` as JSON with decimal numbers, or floats for numbers written with an exponent; a
-    :class:`json.JSONDecodeError` when it is not JSON or nests too deep (FastAPI answers that
-    with its usual 422 ``json_invalid``)."""
-    try:
-        if _EXPONENT.search(body) is None:
-            return jiter.from_json(body, float_mode="decimal", allow_inf_nan=False)
-        # jiter's lossless floats keep each number's text, so how it was written is known.
-        return _decimals(jiter.from_json(body, float_mode="lossless-float", allow_inf_nan=False))
-    except ValueError as exc:
-        text = body.decode("utf-8", errors="replace")
-        raise json.JSONDecodeError(str(exc), text, _offset(text, str(exc))) from exc
-
-
-def _number(value: jiter.LosslessFloat) -> Decimal | float:
-    text = bytes(value)
-    return float(value) if b"e" in text or b"E" in text else value.as_decimal()
-
-
-def _decimals(value: Any) -> Any:
-    """``value`` with every lossless float replaced (in place, iteratively: any depth jiter
-    accepted is fine)."""
-    if isinstance(value, jiter.LosslessFloat):
-        return _number(value)
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            for key, child in item.items():
-                if isinstance(child, jiter.LosslessFloat):
-                    item[key] = _number(child)
-                elif isinstance(child, dict | list):
-                    pending.append(child)
-        elif isinstance(item, list):
-            for index, child in enumerate(item):
-                if isinstance(child, jiter.LosslessFloat):
-                    item[index] = _number(child)
-                elif isinstance(child, dict | list):
-                    pending.append(child)
-    return value
-
-
-def _offset(text: str, message: str) -> int:
-    match = _POSITION.search(message)
-    if match is None:
-        return 0
-    line, column = int(match.group(1)), int(match.group(2))
-    lines = text.split("\n")
-    return min(sum(len(part) + 1 for part in lines[: line - 1]) + column - 1, len(text))
 
 
 def nul_locations(value: Any, root: Location) -> Iterator[Location]:
