@@ -1,9 +1,9 @@
 """Schemathesis against the three services, each a real process, from their own documents.
 
-`st run` per service with every check enabled (tests/schemathesis.toml), with a fixed seed and a bounded number of examples per
-operation, so a run is the same every time and takes a minute or two: every check Schemathesis
-has (no 5xx, every status and media type documented, responses matching their schemas, headers,
-schema-valid requests accepted and invalid ones refused, Allow on 405, auth not ignored …), with
+`st run` per service, with a fixed seed and a bounded number of examples per operation, so a
+run is the same every time and takes a minute or two: every check Schemathesis has (no 5xx,
+every status and media type documented, responses matching their schemas, headers, schema-valid
+requests accepted and invalid ones refused, Allow on 405, auth not ignored …), enabled with
 the expectations in tests/schemathesis.toml. Records exist before the run (a customer with its
 facts, a contract, a rating, a job, an import; rules, an alert, a silence, a channel and a
 delivery), and the operations are pointed at them, so a request reaches its handler.
