@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
 
 from rating_engine.compiled import CompiledRuleset
-from rating_engine.features import derive, months_before, whole_months
+from rating_engine.features import derive
 from rating_engine.scoring import score
 from tests.rating_engine.factories import event, previous_year, request, statement
 
@@ -139,33 +138,6 @@ def test_good_and_poor_record(
 ) -> None:
     got = values(credit_events=events, guarantee_history=history)
     assert (got["good_record"], got["poor_record"]) == (good, poor)
-
-
-@pytest.mark.parametrize(
-    ("day", "months", "expected"),
-    [
-        (date(2025, 6, 30), 24, date(2023, 6, 30)),
-        (date(2024, 2, 29), 12, date(2023, 2, 28)),
-        (date(2025, 3, 31), 1, date(2025, 2, 28)),
-        (date(2025, 1, 15), 13, date(2023, 12, 15)),
-    ],
-)
-def test_months_before(day: date, months: int, expected: date) -> None:
-    assert months_before(day, months) == expected
-
-
-@pytest.mark.parametrize(
-    ("start", "end", "months"),
-    [
-        (date(2022, 6, 30), date(2025, 6, 30), 36),
-        (date(2022, 7, 1), date(2025, 6, 30), 35),
-        (date(2020, 1, 31), date(2020, 2, 29), 1),
-        (date(2020, 1, 15), date(2020, 2, 14), 0),
-        (date(2026, 1, 1), date(2025, 1, 1), 0),
-    ],
-)
-def test_whole_months(start: date, end: date, months: int) -> None:
-    assert whole_months(start, end) == months
 
 
 def test_company_age_and_cooperation_in_years() -> None:

@@ -26,6 +26,7 @@ from guarantee_shared.clock import add_months, trailing_year_start, whole_months
         (date(2026, 12, 15), 1, date(2027, 1, 15)),
         (date(2026, 5, 20), 0, date(2026, 5, 20)),
         (date(2026, 5, 20), -24, date(2024, 5, 20)),
+        (date(2025, 1, 15), -13, date(2023, 12, 15)),
     ],
 )
 def test_add_months(day: date, months: int, expected: date) -> None:
@@ -41,6 +42,9 @@ def test_add_months(day: date, months: int, expected: date) -> None:
         (date(2026, 3, 10), date(2026, 3, 9), 0),
         (date(2020, 6, 15), date(2026, 6, 15), 72),
         (date(2020, 6, 15), date(2026, 6, 14), 71),
+        (date(2022, 7, 1), date(2025, 6, 30), 35),
+        (date(2020, 1, 31), date(2020, 2, 29), 1),
+        (date(2026, 1, 1), date(2025, 1, 1), 0),
     ],
 )
 def test_whole_months(start: date, end: date, expected: int) -> None:

@@ -7,12 +7,12 @@ denominator makes a ratio unknown (DOMAIN.md §2), never 0 or infinity. Facts da
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from operator import attrgetter
 
+from guarantee_shared.clock import add_months, whole_months
 from guarantee_shared.schemas.rating import (
     CreditEvent,
     CreditEventKind,
@@ -92,34 +92,6 @@ class Figures:
 class Features:
     values: dict[str, Value]
     figures: Figures
-
-
-def months_before(day: date, months: int) -> date:
-    """The same day ``months`` earlier, clamped to the end of a shorter month."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, _days_in(year, month)))
-
-
-def whole_months(start: date, end: date) -> int:
-    """Completed months from ``start`` to ``end`` (0 when ``end`` is not after ``start``)."""
-    months = (end.year - start.year) * 12 + end.month - start.month
-    if end.day < start.day and not _is_month_end(end):
-        months -= 1
-    return max(months, 0)
-
-
-def _is_month_end(day: date) -> bool:
-    return day.day == _days_in(day.year, day.month)
-
-
-_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def _days_in(year: int, month: int) -> int:
-    # calendar.monthrange would also work out the weekday the month starts on.
-    return 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month]
 
 
 def _ratio(numerator: Decimal | None, denominator: Decimal | None) -> float | None:
@@ -329,7 +301,7 @@ def _event_values(request: RatingRequest, cutoff: date, values: dict[str, Value]
 def derive(request: RatingRequest, *, window_months: int) -> Features:
     """All features of ``request``; pure and deterministic."""
     as_of = request.as_of
-    cutoff = months_before(as_of, window_months)
+    cutoff = add_months(as_of, -window_months)
     statements = [s for s in request.financials if s.period_end <= as_of]
     values, (annual_revenue, total_assets, equity) = _financial_values(statements)
     _event_values(request, cutoff, values)
