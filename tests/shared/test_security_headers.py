@@ -79,6 +79,24 @@ async def test_a_problem_answer_carries_them_too() -> None:
     assert _security(unauthorised) == DATA_HEADERS
 
 
+async def test_an_unexpected_error_answers_a_problem_with_them_and_the_request_id() -> None:
+    app = create_engine_app(RatingEngineSettings(environment="test", log_level="WARNING"))
+
+    @app.get("/v1/broken")
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://service.test") as client:
+        response = await client.get("/v1/broken", headers={"X-Request-ID": "trace-me-500"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 500
+    assert "a bug" not in response.text  # the log has it, the caller does not
+    assert response.headers["x-request-id"] == "trace-me-500"
+    assert _security(response) == DATA_HEADERS
+
+
 async def test_hsts_is_sent_on_a_request_that_came_over_tls(service: httpx.AsyncClient) -> None:
     response = await service.get("https://service.test/healthz")
     assert response.headers["strict-transport-security"] == HSTS

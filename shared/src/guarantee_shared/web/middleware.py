@@ -18,10 +18,12 @@ from typing import Any
 import orjson
 import structlog
 from prometheus_client import Counter, Histogram
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guarantee_shared.logging import get_logger
 from guarantee_shared.web.headers import SecurityHeaders
+from guarantee_shared.web.problems import unexpected_problem
 
 REQUEST_ID_HEADER = "x-request-id"
 _REQUEST_ID = REQUEST_ID_HEADER.encode()
@@ -154,9 +156,14 @@ class ServiceMiddleware:
         except _BodyTooLarge:
             if not response_started:
                 await _reject(send_with_id, limit)
-        except Exception:
+        except Exception as exc:
             if too_large and not response_started:
                 await _reject(send_with_id, limit)
+            elif not response_started:
+                # Answered here rather than by Starlette's outermost handler, so an unexpected
+                # 500 carries the security headers and the request id like every other answer.
+                response = unexpected_problem(Request(scope), exc)
+                await response(scope, app_receive, send_with_id)
             else:
                 raise
         finally:
