@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Body, Path, Request
+from fastapi import BackgroundTasks, Body, Path, Query, Request
 from fastapi.responses import Response
 
 from customer_api.deps import (
@@ -13,6 +14,7 @@ from customer_api.deps import (
     CustomersWrite,
     IdempotencyDep,
     JobRunnerDep,
+    PortfolioRead,
     RatingClientDep,
     RatingsRead,
     SessionDep,
@@ -20,9 +22,16 @@ from customer_api.deps import (
 )
 from customer_api.partners import service as partners
 from customer_api.partners.schemas import LookupRequest, LookupResponse, LookupResult
-from customer_api.ratings import jobs, service
-from customer_api.ratings.schemas import JobOut, PartnerRating, RatingOut, RerunRequest
+from customer_api.ratings import backtest, jobs, service
+from customer_api.ratings.schemas import (
+    BacktestOut,
+    JobOut,
+    PartnerRating,
+    RatingOut,
+    RerunRequest,
+)
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
+from guarantee_shared.types import Date
 from guarantee_shared.web.http import CursorQuery, LimitQuery, json_response
 from guarantee_shared.web.routing import api_router
 
@@ -153,6 +162,48 @@ async def lookup_ratings(
             for code, rating in found
         ]
     )
+
+
+# Earlier dates are typing mistakes (and would underflow the window arithmetic).
+EARLIEST = date(1900, 1, 1)
+HorizonQuery = Annotated[
+    int, Query(ge=1, le=120, description="Outcome window in months (default 12: one-year PD)")
+]
+
+_BACKTEST_DOC = """
+Each customer's latest rating issued on or before `cohort_date` = `as_of` − `horizon_months`
+(China dates) is tested against its outcome: 1 when the customer had a compensation (代偿) on
+any of its contracts or a `default` credit event in (`cohort_date`, `as_of`], else 0. PD is
+the one the rating predicted (`result.pd`). Metrics undefined for the data are null, never 0.
+`as_of` must not be in the future (the window would not have closed). `model_version` keeps only
+ratings made by that version (a version that rated nobody gives n = 0); re-scoring stored
+requests with another version is not done here.
+"""
+
+
+# Declared before /v1/ratings/{credit_code}, which would otherwise take "backtest" as a code.
+@router.get(
+    "/v1/ratings/backtest",
+    response_model=BacktestOut,
+    summary="Backtest of the ratings in force against their outcomes (scope portfolio:read)",
+    description=_BACKTEST_DOC,
+)
+async def get_backtest(
+    session: SessionDep,
+    _: PortfolioRead,
+    as_of: Annotated[
+        Date | None,
+        Query(ge=EARLIEST, description="End of the outcome window; default today (China)"),
+    ] = None,
+    horizon_months: HorizonQuery = 12,
+    model_version: Annotated[
+        str | None, Query(min_length=1, max_length=40, description="Only this version's ratings")
+    ] = None,
+) -> BacktestOut:
+    result = await backtest.backtest(
+        session, as_of=as_of, horizon_months=horizon_months, model_version=model_version
+    )
+    return BacktestOut.model_validate(result)
 
 
 @router.get(
