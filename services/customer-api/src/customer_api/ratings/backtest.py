@@ -1,17 +1,19 @@
-"""Backtest of the ratings against what happened after them (docs/DOMAIN.md, "Rating accuracy").
+"""Ratings against what happened after them (docs/DOMAIN.md §5, "Rating accuracy"): the
+backtest and the training set.
 
-PostgreSQL picks the ratings in force and their outcomes (one row per customer); the metrics
-over those rows are :mod:`customer_api.ratings.accuracy`. Read-only.
+PostgreSQL picks the ratings and their outcomes; the backtest's metrics over those rows (one
+per customer) are :mod:`customer_api.ratings.accuracy`. Read-only.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from customer_api.ratings import accuracy
 from guarantee_shared.clock import add_months, business_today
@@ -164,3 +166,67 @@ async def backtest(
         by_tier=_table(TIERS, [(row.risk_tier, row.pd, row.outcome) for row in rows]),
         monotone=accuracy.monotone(by_grade),
     )
+
+
+# One JSON object per rating issued in [:start, :end] that kept its request, oldest first; the
+# outcome window is (issued, issued + :horizon months], month ends clamped as add_months does.
+# PostgreSQL writes each line, so the stored request passes through untouched.
+_TRAINING_SET = """
+WITH issued AS (
+    SELECT r.id, r.rated_at, r.customer_id, r.request, {china_date} AS day
+    FROM customer.ratings r
+    WHERE {china_date} BETWEEN :start AND :end AND r.request IS NOT NULL
+)
+SELECT json_build_object(
+           'request', i.request,
+           'outcome', (EXISTS (
+               SELECT 1
+               FROM customer.contract_events e
+               JOIN customer.contracts c ON c.id = e.contract_id
+               WHERE c.customer_id = i.customer_id AND e.type = 'compensation'
+                 AND e.occurred_on > i.day
+                 AND e.occurred_on <= (i.day + make_interval(months => :horizon))::date
+           ) OR EXISTS (
+               SELECT 1
+               FROM customer.credit_events ce
+               WHERE ce.customer_id = i.customer_id AND ce.kind = 'default'
+                 AND ce.occurred_on > i.day
+                 AND ce.occurred_on <= (i.day + make_interval(months => :horizon))::date
+           ))::int
+       )::text AS line
+FROM issued i
+ORDER BY i.rated_at, i.id
+"""
+TRAINING_SET = text(_TRAINING_SET.format(china_date=CHINA_DATE))
+# Rows fetched from the server-side cursor at a time: memory stays flat whatever the range.
+TRAINING_SET_CHUNK = 500
+
+
+def check_training_window(start: date, end: date, *, horizon_months: int) -> None:
+    """422 unless ``start <= end`` and the outcome window of the last day has closed."""
+    if start > end:
+        raise InvalidInput("from is after to", loc=["query", "from"], kind="date_range")
+    today = business_today()
+    # A future `to` is refused before the month arithmetic, which would overflow near 9999.
+    closes = add_months(min(end, today), horizon_months)
+    if end > today or closes > today:
+        raise InvalidInput(
+            f"the {horizon_months}-month outcomes of ratings issued on {end.isoformat()} are "
+            f"not known yet: to must be on or before {add_months(today, -horizon_months)}",
+            loc=["query", "to"],
+            kind="outcome_window_open",
+        )
+
+
+async def training_set(
+    maker: async_sessionmaker[AsyncSession], *, start: date, end: date, horizon_months: int
+) -> AsyncIterator[bytes]:
+    """JSON Lines ``{"request": …, "outcome": 0|1}``, streamed from a session of its own (the
+    request's session has ended by the time the body is sent)."""
+    params = {"start": start, "end": end, "horizon": horizon_months}
+    async with maker() as session:
+        result = await session.stream(
+            TRAINING_SET, params, execution_options={"yield_per": TRAINING_SET_CHUNK}
+        )
+        async for lines in result.scalars().partitions():
+            yield "".join(f"{line}\n" for line in lines).encode()

@@ -7,7 +7,8 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import BackgroundTasks, Body, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from customer_api.deps import (
     CustomersRead,
@@ -204,6 +205,64 @@ async def get_backtest(
         session, as_of=as_of, horizon_months=horizon_months, model_version=model_version
     )
     return BacktestOut.model_validate(result)
+
+
+# JSON Lines under the name its spec proposes; the `.jsonl` files the calibration reads are the
+# same bytes. (application/x-ndjson is the older, unregistered alias of the same format.)
+JSONL_MEDIA_TYPE = "application/jsonl"
+
+
+class JsonLinesResponse(StreamingResponse):
+    media_type = JSONL_MEDIA_TYPE
+
+
+_TRAINING_SET_DOC = """
+Every rating issued (China date of `rated_at`) from `from` to `to` inclusive, oldest first, as
+JSON Lines (`application/jsonl`, UTF-8): one object `{"request": …, "outcome": 0 or 1}` per line,
+`request` the rating request the engine answered, exactly as the rating history stored it, and
+`outcome` 1 when the customer had a compensation (代偿) on any of its contracts or a `default`
+credit event within `horizon_months` after the day of the rating (that day excluded), as in the
+backtest. A customer rated twice gives two lines. Ratings stored before requests were kept
+(they have only `request_hash`) are left out. The outcome window of `to` must have closed:
+`to` + `horizon_months` after today (China) is 422, as is `from` after `to`. The body is
+streamed; an empty range is an empty body.
+"""
+
+
+@router.get(
+    "/v1/ratings/training-set",
+    response_class=JsonLinesResponse,
+    summary="Stored rating requests with their outcomes, as JSON Lines (scope portfolio:read)",
+    description=_TRAINING_SET_DOC,
+    responses={
+        200: {
+            "content": {
+                JSONL_MEDIA_TYPE: {
+                    "schema": {
+                        "type": "string",
+                        "description": 'One {"request": {...}, "outcome": 0|1} object a line',
+                    }
+                }
+            }
+        }
+    },
+)
+async def get_training_set(
+    request: Request,
+    _: PortfolioRead,
+    start: Annotated[
+        Date, Query(alias="from", ge=EARLIEST, description="First day of issue (inclusive)")
+    ],
+    end: Annotated[
+        Date, Query(alias="to", ge=EARLIEST, description="Last day of issue (inclusive)")
+    ],
+    horizon_months: HorizonQuery = 12,
+) -> JsonLinesResponse:
+    backtest.check_training_window(start, end, horizon_months=horizon_months)
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return JsonLinesResponse(
+        backtest.training_set(maker, start=start, end=end, horizon_months=horizon_months)
+    )
 
 
 @router.get(
