@@ -40,6 +40,22 @@ def auc(pd: Sequence[float], outcome: Sequence[int]) -> float | None:
     return float((ranks[y].sum() - bad * (bad + 1) / 2) / (bad * good))
 
 
+def roc(pd: Sequence[float], outcome: Sequence[int]) -> list[tuple[float, float]]:
+    """The ROC curve as (false positive rate, true positive rate) points from (0, 0) to (1, 1),
+    one per distinct PD taken as the cut-off, highest first; empty when a class is empty. The
+    trapezoids under it add up to :func:`auc`."""
+    x, y = np.asarray(pd, dtype=float), np.asarray(outcome, dtype=bool)
+    bad, good = int(y.sum()), int((~y).sum())
+    if bad == 0 or good == 0:
+        return []
+    order = np.argsort(-x, kind="stable")
+    xs, ys = x[order], y[order]
+    tp, fp = np.cumsum(ys), np.cumsum(~ys)
+    # The last position of each run of equal PDs: every rating at that PD is flagged there.
+    last = np.r_[np.nonzero(np.diff(xs))[0], len(xs) - 1]
+    return [(0.0, 0.0), *zip((fp[last] / good).tolist(), (tp[last] / bad).tolist(), strict=True)]
+
+
 def ks(pd: Sequence[float], outcome: Sequence[int]) -> float | None:
     """Kolmogorov–Smirnov: the largest distance between the PD distributions of defaulters and
     non-defaulters."""

@@ -39,16 +39,16 @@ ORDER BY r.customer_id, r.rated_at DESC, r.id DESC
 """
 
 # Customers with a compensation (代偿) on any of their contracts, or a `default` credit event,
-# in (:start, :end].
-DEFAULTED: Final = """
+# in (:cohort_date, :as_of].
+_DEFAULTED: Final = """
 SELECT c.customer_id
 FROM customer.contract_events e
 JOIN customer.contracts c ON c.id = e.contract_id
-WHERE e.type = 'compensation' AND e.occurred_on > :start AND e.occurred_on <= :end
+WHERE e.type = 'compensation' AND e.occurred_on > :cohort_date AND e.occurred_on <= :as_of
 UNION
 SELECT ce.customer_id
 FROM customer.credit_events ce
-WHERE ce.kind = 'default' AND ce.occurred_on > :start AND ce.occurred_on <= :end
+WHERE ce.kind = 'default' AND ce.occurred_on > :cohort_date AND ce.occurred_on <= :as_of
 """
 
 _COHORT = """
@@ -58,13 +58,14 @@ SELECT f.score, f.credit_grade, f.risk_tier, f.pd,
        (d.customer_id IS NOT NULL)::int AS outcome
 FROM in_force f
 LEFT JOIN defaulted d ON d.customer_id = f.customer_id
+WHERE f.pd IS NOT NULL  -- every engine result has one; a hand-made row might not
 ORDER BY f.customer_id
 """
 IN_FORCE_SQL: Final = _IN_FORCE.format(china_date=CHINA_DATE)
 COHORT = text(
     _COHORT.format(
         in_force=IN_FORCE_SQL,
-        defaulted=DEFAULTED.replace(":start", ":cohort_date").replace(":end", ":as_of"),
+        defaulted=_DEFAULTED,
     )
 )
 _PREVIOUS_SCORES = """
@@ -91,6 +92,7 @@ class Backtest:
     by_grade: list[accuracy.Group]
     by_tier: list[accuracy.Group]
     monotone: bool | None
+    roc: list[tuple[float, float]]
 
 
 def check_window(as_of: date, *, loc: list[str | int]) -> None:
@@ -165,6 +167,7 @@ async def backtest(
         by_grade=by_grade,
         by_tier=_table(TIERS, [(row.risk_tier, row.pd, row.outcome) for row in rows]),
         monotone=accuracy.monotone(by_grade),
+        roc=accuracy.roc(pd, outcome),
     )
 
 
