@@ -40,6 +40,10 @@ class ReportBook:
     g: uuid.UUID
 
 
+# A PD in each stored result, as the engine's always have, so the backtest sees them.
+PD_BY_TIER = {"low": 0.002, "medium": 0.02, "high": 0.15}
+
+
 def _at(moment: str) -> datetime:
     return datetime.fromisoformat(moment).replace(tzinfo=UTC)
 
@@ -53,7 +57,8 @@ async def rating(
     customer_class: str = "general",
     result: dict[str, Any] | None = None,
 ) -> None:
-    body = {"reasons": [], "knockouts": [], "strategy": "standard service", **(result or {})}
+    body = {"reasons": [], "knockouts": [], "strategy": "standard service",
+            "pd": PD_BY_TIER.get(tier, 0.02), **(result or {})}  # fmt: skip
     await db.execute(
         """INSERT INTO customer.ratings (id, customer_id, rated_at, as_of, request_hash,
                model_version, score, credit_grade, risk_tier, customer_class, size_class,

@@ -344,6 +344,7 @@ async def test_the_xlsx_has_a_typed_sheet_per_section(
         "最大集团 Largest groups", "高风险 High risk", "待复核 Reviews due",
         "完整度 Completeness", "评级准确性 Grading", "预警有效性 Warnings",
         "满意度 Satisfaction", "投诉时效 Complaint SLA", "评估汇总 Evaluation",
+        "评级回测 Backtest", "回测指标 Backtest metrics",
     ]  # fmt: skip
     for sheet in workbook.worksheets:
         assert sheet.freeze_panes == "A2", sheet.title
@@ -377,9 +378,9 @@ async def test_the_html_is_self_contained_and_escaped(
     assert "&lt;b&gt;C &amp; Co&lt;/b&gt;" in page
     assert "<b>C & Co</b>" not in page
     for chart in ("class-tier", "size", "industry", "tier-overdue-rate", "concentration",
-                  "completeness", "grading", "satisfaction", "complaints"):  # fmt: skip
+                  "completeness", "grading", "satisfaction", "complaints", "roc"):  # fmt: skip
         assert f'data-chart="{chart}"' in page, chart
-    assert page.count('role="img"') == 9
+    assert page.count('role="img"') == 10
     lowered = page.lower()
     assert "<script" not in lowered
     assert "<link" not in lowered

@@ -34,7 +34,7 @@ from tests.support.database import under_ci
 
 CHARTS = (
     "class-tier", "size", "industry", "tier-overdue-rate", "concentration", "completeness",
-    "grading", "satisfaction", "complaints",
+    "grading", "satisfaction", "complaints", "roc",
 )  # fmt: skip
 
 

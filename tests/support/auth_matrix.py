@@ -50,6 +50,9 @@ CONTRACT_SCOPES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("customer-api", WRITES, r"/v1/contracts(/.*)?", (KW,)),
     ("customer-api", "POST", r"/v1/ratings/rerun", (CW,)),
     ("customer-api", "GET", r"/v1/jobs/.*", (CR,)),
+    # Backtest and training set read the whole book's ratings and outcomes, as the portfolio
+    # figures do; before the credit_code pattern, which their paths would match.
+    ("customer-api", "GET", r"/v1/ratings/(backtest|training-set)", ("portfolio:read",)),
     ("customer-api", "GET", r"/v1/ratings/\{credit_code\}", ("ratings:read",)),
     ("customer-api", "POST", r"/v1/ratings/lookup", ("ratings:read",)),
     # Partners and their subscriptions: staff need admin (a partner's own token, carrying the

@@ -28,6 +28,8 @@ class Rating(Base):
     rated_at: Mapped[datetime] = mapped_column(server_default=func_now())
     as_of: Mapped[date]
     request_hash: Mapped[str] = mapped_column(String(64))
+    # The request itself, for the training set; null for ratings stored before it was kept.
+    request: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     model_version: Mapped[str] = mapped_column(String(40))
     score: Mapped[Decimal]
     credit_grade: Mapped[str] = mapped_column(String(4))

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Body, Path, Request
-from fastapi.responses import Response
+from fastapi import BackgroundTasks, Body, Path, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from customer_api.deps import (
     CustomersRead,
     CustomersWrite,
     IdempotencyDep,
     JobRunnerDep,
+    PortfolioRead,
     RatingClientDep,
     RatingsRead,
     SessionDep,
@@ -20,9 +23,16 @@ from customer_api.deps import (
 )
 from customer_api.partners import service as partners
 from customer_api.partners.schemas import LookupRequest, LookupResponse, LookupResult
-from customer_api.ratings import jobs, service
-from customer_api.ratings.schemas import JobOut, PartnerRating, RatingOut, RerunRequest
+from customer_api.ratings import backtest, jobs, service
+from customer_api.ratings.schemas import (
+    BacktestOut,
+    JobOut,
+    PartnerRating,
+    RatingOut,
+    RerunRequest,
+)
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
+from guarantee_shared.types import Date
 from guarantee_shared.web.http import CursorQuery, LimitQuery, json_response
 from guarantee_shared.web.routing import api_router
 
@@ -152,6 +162,106 @@ async def lookup_ratings(
             LookupResult(credit_code=code, found=rating is not None, rating=rating)
             for code, rating in found
         ]
+    )
+
+
+# Earlier dates are typing mistakes (and would underflow the window arithmetic).
+EARLIEST = date(1900, 1, 1)
+HorizonQuery = Annotated[
+    int, Query(ge=1, le=120, description="Outcome window in months (default 12: one-year PD)")
+]
+
+_BACKTEST_DOC = """
+Each customer's latest rating issued on or before `cohort_date` = `as_of` − `horizon_months`
+(China dates) is tested against its outcome: 1 when the customer had a compensation (代偿) on
+any of its contracts or a `default` credit event in (`cohort_date`, `as_of`], else 0. PD is
+the one the rating predicted (`result.pd`). Metrics undefined for the data are null, never 0.
+`as_of` must not be in the future (the window would not have closed). `model_version` keeps only
+ratings made by that version (a version that rated nobody gives n = 0); re-scoring stored
+requests with another version is not done here.
+"""
+
+
+# Declared before /v1/ratings/{credit_code}, which would otherwise take "backtest" as a code.
+@router.get(
+    "/v1/ratings/backtest",
+    response_model=BacktestOut,
+    summary="Backtest of the ratings in force against their outcomes (scope portfolio:read)",
+    description=_BACKTEST_DOC,
+)
+async def get_backtest(
+    session: SessionDep,
+    _: PortfolioRead,
+    as_of: Annotated[
+        Date | None,
+        Query(ge=EARLIEST, description="End of the outcome window; default today (China)"),
+    ] = None,
+    horizon_months: HorizonQuery = 12,
+    model_version: Annotated[
+        str | None, Query(min_length=1, max_length=40, description="Only this version's ratings")
+    ] = None,
+) -> BacktestOut:
+    result = await backtest.backtest(
+        session, as_of=as_of, horizon_months=horizon_months, model_version=model_version
+    )
+    return BacktestOut.model_validate(result)
+
+
+# JSON Lines under the name its spec proposes; the `.jsonl` files the calibration reads are the
+# same bytes. (application/x-ndjson is the older, unregistered alias of the same format.)
+JSONL_MEDIA_TYPE = "application/jsonl"
+
+
+class JsonLinesResponse(StreamingResponse):
+    media_type = JSONL_MEDIA_TYPE
+
+
+_TRAINING_SET_DOC = """
+Every rating issued (China date of `rated_at`) from `from` to `to` inclusive, oldest first, as
+JSON Lines (`application/jsonl`, UTF-8): one object `{"request": …, "outcome": 0 or 1}` per line,
+`request` the rating request the engine answered, exactly as the rating history stored it, and
+`outcome` 1 when the customer had a compensation (代偿) on any of its contracts or a `default`
+credit event within `horizon_months` after the day of the rating (that day excluded), as in the
+backtest. A customer rated twice gives two lines. Ratings stored before requests were kept
+(they have only `request_hash`) are left out. The outcome window of `to` must have closed:
+`to` + `horizon_months` after today (China) is 422, as is `from` after `to`. The body is
+streamed; an empty range is an empty body.
+"""
+
+
+@router.get(
+    "/v1/ratings/training-set",
+    response_class=JsonLinesResponse,
+    summary="Stored rating requests with their outcomes, as JSON Lines (scope portfolio:read)",
+    description=_TRAINING_SET_DOC,
+    responses={
+        200: {
+            "content": {
+                JSONL_MEDIA_TYPE: {
+                    "schema": {
+                        "type": "string",
+                        "description": 'One {"request": {...}, "outcome": 0|1} object a line',
+                    }
+                }
+            }
+        }
+    },
+)
+async def get_training_set(
+    request: Request,
+    _: PortfolioRead,
+    start: Annotated[
+        Date, Query(alias="from", ge=EARLIEST, description="First day of issue (inclusive)")
+    ],
+    end: Annotated[
+        Date, Query(alias="to", ge=EARLIEST, description="Last day of issue (inclusive)")
+    ],
+    horizon_months: HorizonQuery = 12,
+) -> JsonLinesResponse:
+    backtest.check_training_window(start, end, horizon_months=horizon_months)
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return JsonLinesResponse(
+        backtest.training_set(maker, start=start, end=end, horizon_months=horizon_months)
     )
 
 

@@ -53,6 +53,7 @@ async def apply_result(
         rated_at=rated_at,
         as_of=request.as_of,
         request_hash=request_hash(request),
+        request=request.model_dump(mode="json"),
         model_version=result.model_version,
         score=Decimal(result.score),
         credit_grade=result.credit_grade,

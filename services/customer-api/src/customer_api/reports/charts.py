@@ -195,3 +195,33 @@ def line_chart(
             )
             parts.append(f'<path d="{path}" fill="none" stroke="{PALETTE[0]}" stroke-width="2"/>')
     return _figure(name, title, width, height, "".join(parts))
+
+
+def roc_chart(name: str, title: str, points: Sequence[tuple[float, float]]) -> str:
+    """A ROC curve on the unit square, with the diagonal of a rating that tells nothing."""
+    if not points:
+        return _empty(name, title)
+    size, left, bottom, top, right = 240, 44, 34, 10, 10
+    width, height = left + size + right, top + size + bottom
+
+    def at(fpr: float, tpr: float) -> str:
+        return f"{left + fpr * size:.1f},{top + (1 - tpr) * size:.1f}"
+
+    parts = [
+        f'<rect x="{left}" y="{top}" width="{size}" height="{size}" fill="none" stroke="#999"/>',
+        f'<path d="M{at(0, 0)} L{at(1, 1)}" fill="none" stroke="#999" stroke-dasharray="4 4"/>',
+        f'<path d="M{" L".join(at(x, y) for x, y in points)}" fill="none" '
+        f'stroke="{PALETTE[0]}" stroke-width="2"/>',
+    ]
+    for tick in (0.0, 0.5, 1.0):
+        parts.append(
+            f'<text x="{left - 6}" y="{top + (1 - tick) * size + 4:.1f}" text-anchor="end" '
+            f'class="muted">{tick:g}</text>'
+            f'<text x="{left + tick * size:.1f}" y="{top + size + 14}" text-anchor="middle" '
+            f'class="muted">{tick:g}</text>'
+        )
+    parts.append(
+        f'<text x="{left + size / 2:.0f}" y="{height - 4}" text-anchor="middle" class="muted">'
+        "误报率 false positive rate</text>"
+    )
+    return _figure(name, title, width, height, "".join(parts))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
+from customer_api.ratings.schemas import BacktestGroup
 from customer_api.reports import charts, labels
 from customer_api.reports import html_kit as kit
 from customer_api.reports.schemas import ReviewReport
@@ -361,6 +362,54 @@ def _evaluation(r: ReviewReport) -> str:
     )
 
 
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
+def _backtest_rows(groups: list[BacktestGroup], names: dict[str, str]) -> list[list[kit.Cell]]:
+    return [
+        [
+            labels.label(names, g.key) if names else g.key,
+            g.n,
+            g.defaults,
+            kit.pct(g.default_rate),
+            kit.pct(g.mean_pd),
+            _number(g.p_value),
+        ]
+        for g in groups
+    ]
+
+
+def _backtest(r: ReviewReport) -> str:
+    b = r.backtest
+    headers = ["组 group", "评级 rated", "违约 defaulted", "违约率 default rate",
+               "平均PD mean PD", "p 值 p-value"]  # fmt: skip
+    monotone = "—" if b.monotone is None else ("是 yes" if b.monotone else "否 NO")
+    return kit.section(
+        "backtest",
+        "评级回测 Rating backtest",
+        kit.note(
+            f"{b.cohort_date.isoformat()} 在用评级 ratings in force: {b.n}; 其后 "
+            f"{b.horizon_months} 个月内代偿或违约 defaulted within {b.horizon_months} months: "
+            f"{b.defaults}"
+        ),
+        kit.note(
+            f"AUC {_number(b.auc)}; Gini {_number(b.gini)}; KS {_number(b.ks)}; "
+            f"Brier {_number(b.brier)}; PSI {_number(b.psi)} "
+            f"(vs {b.previous_cohort_date.isoformat()}); 违约率随等级单调 monotone: {monotone}"
+        ),
+        "<h3>按信用等级 By grade</h3>",
+        kit.table(headers, _backtest_rows(b.by_grade, {})),
+        "<h3>按风险等级 By tier</h3>",
+        kit.table(headers, _backtest_rows(b.by_tier, labels.TIER)),
+        charts.roc_chart(
+            "roc",
+            f"ROC 曲线 ROC curve of the PDs in force on {b.cohort_date.isoformat()}",
+            [(p.fpr, p.tpr) for p in b.roc],
+        ),
+    )
+
+
 def page(report: ReviewReport) -> str:
     """The whole report as an HTML document."""
     generated = report.generated_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
@@ -374,6 +423,7 @@ def page(report: ReviewReport) -> str:
             _high_risk(report),
             _reviews(report),
             _evaluation(report),
+            _backtest(report),
         ]
     )
     return (

@@ -33,6 +33,7 @@ class Kind(Enum):
     MONEY = "#,##0.00"
     RATIO = "0.00%"
     NUMBER = "0.00"
+    FINE = "0.0000"  # accuracy metrics and p-values: two decimals would hide them
     DATE = "yyyy-mm-dd"
     MOMENT = "yyyy-mm-dd hh:mm"
 
@@ -46,7 +47,7 @@ def _value(value: Any, kind: Kind) -> Value:
         return None
     if isinstance(value, datetime):
         return value.astimezone(CHINA_TZ).replace(tzinfo=None)
-    if kind is Kind.RATIO or kind is Kind.NUMBER:
+    if kind in (Kind.RATIO, Kind.NUMBER, Kind.FINE):
         return float(value)
     if isinstance(value, (bool, int, Decimal, date, str)):
         return value
@@ -392,12 +393,51 @@ def _evaluation(wb: Workbook, r: ReviewReport) -> None:
     )
 
 
+def _backtest(wb: Workbook, r: ReviewReport) -> None:
+    b = r.backtest
+    _sheet(
+        wb,
+        "评级回测 Backtest",
+        [
+            ("维度 by", Kind.TEXT),
+            ("组 group", Kind.TEXT),
+            ("评级 rated", Kind.INT),
+            ("违约 defaulted", Kind.INT),
+            ("违约率 default rate", Kind.RATIO),
+            ("平均PD mean PD", Kind.RATIO),
+            ("p 值 p-value", Kind.FINE),
+        ],
+        [
+            [by, g.key, g.n, g.defaults, g.default_rate, g.mean_pd, g.p_value]
+            for by, groups in (("grade", b.by_grade), ("tier", b.by_tier))
+            for g in groups
+        ],
+    )
+    _pairs(
+        wb,
+        "回测指标 Backtest metrics",
+        [
+            ("在用评级日 cohort date", b.cohort_date, Kind.DATE),
+            ("期限(月) horizon months", b.horizon_months, Kind.INT),
+            ("评级 rated", b.n, Kind.INT),
+            ("违约 defaulted", b.defaults, Kind.INT),
+            ("AUC", b.auc, Kind.FINE),
+            ("Gini", b.gini, Kind.FINE),
+            ("KS", b.ks, Kind.FINE),
+            ("Brier", b.brier, Kind.FINE),
+            ("PSI", b.psi, Kind.FINE),
+            ("单调 monotone", b.monotone, Kind.TEXT),
+        ],
+    )
+
+
 def workbook(report: ReviewReport) -> bytes:
     """The report as the bytes of an .xlsx file."""
     wb = Workbook(write_only=True)
     _book(wb, report)
     _customers(wb, report)
     _evaluation(wb, report)
+    _backtest(wb, report)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -25,7 +25,8 @@ size and industry section; indicators by risk tier and by customer class; regula
 against their limits; the largest customers and groups; high-risk customers with the reasons
 and strategy of their latest rating; customers due or overdue for review; and the plan's
 evaluation metrics (data completeness, grading accuracy, warning effectiveness, satisfaction
-trend by quarter, complaint SLA). Every definition is in the `ReviewReport` schema.
+trend by quarter, complaint SLA); and the rating backtest of `GET /v1/ratings/backtest` over the
+12 months to `as_of`, with its ROC curve. Every definition is in the `ReviewReport` schema.
 
 * `format=json` (default) — the `ReviewReport` below.
 * `format=xlsx` — one sheet per section with typed cells (numbers, money with 2 decimals,

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from customer_api.ratings.schemas import BacktestOut
 from guarantee_shared.schemas.portfolio import (
     CustomerConcentration,
     GroupConcentration,
@@ -279,6 +280,23 @@ class Evaluation(_Section):
     complaint_sla: ComplaintSla
 
 
+class RocPoint(_Section):
+    fpr: float = Field(description="Share of non-defaulters with a PD at or above the cut-off")
+    tpr: float = Field(description="Share of defaulters with a PD at or above the cut-off")
+
+
+class ReportBacktest(BacktestOut):
+    """GET /v1/ratings/backtest at the report's as_of over 12 months, every model version,
+    with the ROC curve its `auc` is the area under."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    roc: list[RocPoint] = Field(
+        description="From (0, 0) to (1, 1), one point per distinct PD taken as the cut-off, "
+        "highest first; empty when `auc` is null"
+    )
+
+
 class ReviewReport(_Section):
     """The customer review report (客户梳理报告) of docs/DOMAIN.md §1.
 
@@ -302,3 +320,4 @@ class ReviewReport(_Section):
     high_risk: HighRisk
     reviews_due: ReviewsDue
     evaluation: Evaluation
+    backtest: ReportBacktest = Field(description="The ratings in force 12 months before as_of")

@@ -17,6 +17,8 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.portfolio import service as portfolio
+from customer_api.ratings import backtest
+from customer_api.ratings.schemas import BacktestOut
 from customer_api.reports import evaluation, labels, queries
 from customer_api.reports.schemas import (
     Bucket,
@@ -27,9 +29,11 @@ from customer_api.reports.schemas import (
     HighRiskCustomer,
     Largest,
     Reason,
+    ReportBacktest,
     ReviewDue,
     ReviewReport,
     ReviewsDue,
+    RocPoint,
     Totals,
 )
 from guarantee_shared.clients.alerting import AlertingClient
@@ -41,6 +45,8 @@ REVIEW_HORIZON_DAYS = 30
 # Dates before this are typing mistakes (and would underflow the window arithmetic).
 EARLIEST = date(1900, 1, 1)
 PERIOD = Period.TTM
+# The one-year PD is the one the ratings state, so the report backtests over a year.
+BACKTEST_HORIZON_MONTHS = 12
 # Orders the tier and class groups the way a reader scans them; unknown keys go last.
 _TIER_ORDER = {key: i for i, key in enumerate((*labels.TIERS, None))}
 _CLASS_ORDER = {key: i for i, key in enumerate((*labels.CLASSES, None))}
@@ -199,6 +205,9 @@ async def review_report(
         satisfaction = await evaluation.satisfaction(session, as_of=as_of)
         complaints = await evaluation.complaint_sla(session, as_of=as_of)
         warnings = await evaluation.warning_effectiveness(session, as_of=as_of, alerts=await alerts)
+        tested = await backtest.backtest(
+            session, as_of=as_of, horizon_months=BACKTEST_HORIZON_MONTHS, model_version=None
+        )
     finally:
         if not alerts.done():
             alerts.cancel()
@@ -221,5 +230,11 @@ async def review_report(
             warning_effectiveness=warnings,
             satisfaction=satisfaction,
             complaint_sla=complaints,
+        ),
+        backtest=ReportBacktest.model_validate(
+            {
+                **BacktestOut.model_validate(tested).model_dump(),
+                "roc": [RocPoint(fpr=x, tpr=y) for x, y in tested.roc],
+            }
         ),
     )
