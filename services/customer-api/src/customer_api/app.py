@@ -14,6 +14,7 @@ from customer_api import __version__
 from customer_api.audit.router import router as audit_router
 from customer_api.complaints.router import router as complaints_router
 from customer_api.contracts.router import router as contracts_router
+from customer_api.customers.router import me_router as my_customers_router
 from customer_api.customers.router import router as customers_router
 from customer_api.facts.router import router as facts_router
 from customer_api.imports.router import router as imports_router
@@ -147,6 +148,7 @@ def create_app(
     )
     install_outage_handlers(app)
     app.include_router(customers_router)
+    app.include_router(my_customers_router)
     app.include_router(facts_router)
     app.include_router(contracts_router)
     app.include_router(ratings_router)
