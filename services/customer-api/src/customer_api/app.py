@@ -29,6 +29,8 @@ from customer_api.ratings.router import router as ratings_router
 from customer_api.reports.router import router as reports_router
 from customer_api.reviews.router import router as reviews_router
 from customer_api.settings import CustomerApiSettings
+from customer_api.work.router import campaigns_router, tasks_router
+from customer_api.work.router import me_router as my_tasks_router
 from guarantee_shared.clients.rating_engine import RatingEngineClient
 from guarantee_shared.db.embedded import resolve_database_url
 from guarantee_shared.db.engine import create_engine, create_sessionmaker
@@ -159,4 +161,7 @@ def create_app(
     app.include_router(imports_router)
     app.include_router(reports_router)
     app.include_router(partners_router)
+    app.include_router(campaigns_router)
+    app.include_router(tasks_router)
+    app.include_router(my_tasks_router)
     return app
