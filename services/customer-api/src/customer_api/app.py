@@ -29,7 +29,12 @@ from customer_api.ratings.router import router as ratings_router
 from customer_api.reports.router import router as reports_router
 from customer_api.reviews.router import router as reviews_router
 from customer_api.settings import CustomerApiSettings
-from customer_api.work.router import campaigns_router, tasks_router
+from customer_api.work.router import (
+    campaigns_router,
+    customer_findings_router,
+    findings_router,
+    tasks_router,
+)
 from customer_api.work.router import me_router as my_tasks_router
 from guarantee_shared.clients.rating_engine import RatingEngineClient
 from guarantee_shared.db.embedded import resolve_database_url
@@ -164,4 +169,6 @@ def create_app(
     app.include_router(campaigns_router)
     app.include_router(tasks_router)
     app.include_router(my_tasks_router)
+    app.include_router(customer_findings_router)
+    app.include_router(findings_router)
     return app

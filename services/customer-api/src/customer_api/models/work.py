@@ -6,13 +6,22 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from customer_api.models.base import Base, TimestampedMixin, func_now, new_id
 
 TASK_STATUSES = ("open", "in_progress", "done", "cancelled")
+FINDING_STATUSES = ("open", "resolved", "waived")
 
 
 class ReviewCampaign(TimestampedMixin, Base):
@@ -59,3 +68,29 @@ class ReviewTask(Base):
     completed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(server_default=func_now())
+
+
+class Finding(TimestampedMixin, Base):
+    """Something a review found that must be put right by a date (整改事项)."""
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        CheckConstraint("severity IN ('low', 'medium', 'high')", name="severity"),
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in FINDING_STATUSES) + ")", name="status"
+        ),
+        Index("ix_findings_customer_created_id", "customer_id", "created_at", "id"),
+        Index("ix_findings_status_customer", "status", "customer_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    severity: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date]
+    owner: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    resolved_at: Mapped[datetime | None]
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)

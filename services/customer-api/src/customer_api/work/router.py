@@ -9,9 +9,19 @@ from fastapi import Query
 from fastapi.responses import Response
 
 from customer_api.deps import CustomersRead, CustomersWrite, IdempotencyDep, SessionDep
-from customer_api.models import ReviewCampaign, ReviewTask
-from customer_api.work import service
-from customer_api.work.schemas import CampaignIn, CampaignOut, TaskEventIn, TaskOut, TaskStatus
+from customer_api.models import Finding, ReviewCampaign, ReviewTask
+from customer_api.work import findings, service
+from customer_api.work.schemas import (
+    CampaignIn,
+    CampaignOut,
+    FindingEventIn,
+    FindingIn,
+    FindingOut,
+    FindingStatus,
+    TaskEventIn,
+    TaskOut,
+    TaskStatus,
+)
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
 from guarantee_shared.types import Date
 from guarantee_shared.web.http import CursorQuery, LimitQuery, OptionalIfMatchDep, json_response
@@ -20,6 +30,8 @@ from guarantee_shared.web.routing import api_router
 campaigns_router = api_router(prefix="/v1/review-campaigns", tags=["work"])
 tasks_router = api_router(prefix="/v1/review-tasks", tags=["work"])
 me_router = api_router(prefix="/v1/me", tags=["work"])
+customer_findings_router = api_router(prefix="/v1/customers", tags=["work"])
+findings_router = api_router(prefix="/v1/findings", tags=["work"])
 
 AssigneeQuery = Annotated[
     str | None, Query(min_length=1, max_length=200, description="The assignee's `sub`")
@@ -172,3 +184,86 @@ async def list_my_tasks(
             cursor=cursor,
         ),
     )
+
+
+def _finding_response(finding: Finding, *, status_code: int = 200) -> Response:
+    location = f"/v1/findings/{finding.id}" if status_code == 201 else None
+    return json_response(
+        FindingOut.model_validate(finding),
+        status_code=status_code,
+        version=finding.version,
+        location=location,
+    )
+
+
+@customer_findings_router.post(
+    "/{customer_id}/findings",
+    status_code=201,
+    response_model=FindingOut,
+    summary="Record a finding on a customer: what must be put right, by whom, by when",
+)
+async def create_finding(
+    customer_id: uuid.UUID,
+    body: FindingIn,
+    session: SessionDep,
+    principal: CustomersWrite,
+    idempotency: IdempotencyDep,
+) -> Response:
+    async def create() -> Response:
+        finding = await findings.create(
+            session, customer_id=customer_id, fields=body, actor=principal.sub
+        )
+        return _finding_response(finding, status_code=201)
+
+    return await idempotency.run(body, create)
+
+
+@customer_findings_router.get(
+    "/{customer_id}/findings",
+    response_model=Page[FindingOut],
+    summary="The customer's findings, newest first",
+)
+async def list_findings(
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    _: CustomersRead,
+    status: FindingStatus | None = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[FindingOut]:
+    return page_of(
+        FindingOut,
+        await findings.list_for_customer(
+            session, customer_id=customer_id, status=status, limit=limit, cursor=cursor
+        ),
+    )
+
+
+@findings_router.get("/{finding_id}", response_model=FindingOut, summary="One finding")
+async def get_finding(finding_id: uuid.UUID, session: SessionDep, _: CustomersRead) -> Response:
+    return _finding_response(await findings.get(session, finding_id))
+
+
+@findings_router.post(
+    "/{finding_id}/events",
+    response_model=FindingOut,
+    summary="Resolve a finding (`note` says what was done)",
+    description="open → resolved; anything else is 409. `If-Match` is optional (412 when "
+    "stale). Answers the finding.",
+    responses={409: {"description": "The finding is not open; nothing changed"}},
+)
+async def record_finding_event(
+    finding_id: uuid.UUID,
+    body: FindingEventIn,
+    session: SessionDep,
+    principal: CustomersWrite,
+    expected_version: OptionalIfMatchDep,
+    idempotency: IdempotencyDep,
+) -> Response:
+    async def run() -> Response:
+        finding = await findings.record_event(
+            session, finding_id, body, actor=principal.sub, expected_version=expected_version
+        )
+        return _finding_response(finding)
+
+    return await idempotency.run(body, run)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from customer_api.customers.schemas import CustomerFilter, Subject
-from guarantee_shared.text import Name, Note
+from guarantee_shared.text import FreeText, Name, Note
 from guarantee_shared.types import Date
 
 
@@ -115,3 +115,61 @@ class TaskEventIn(BaseModel):
         if self.type is not TaskEventType.reassign and given:
             raise ValueError(f"a {self.type.value} event takes no assignee")
         return self
+
+
+class FindingSeverity(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class FindingStatus(StrEnum):
+    open = "open"
+    resolved = "resolved"
+    waived = "waived"
+
+
+class FindingEventType(StrEnum):
+    resolve = "resolve"
+
+
+class FindingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    severity: FindingSeverity
+    description: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), FreeText
+    ]
+    due_on: Date = Field(description="When it must be put right; overdue the day after")
+    owner: Subject | None = Field(
+        default=None, description="Who puts it right (a `sub`); default the account manager"
+    )
+
+
+class FindingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    severity: FindingSeverity
+    description: str
+    due_on: date
+    owner: str | None
+    status: FindingStatus
+    resolved_at: datetime | None
+    resolution_note: str | None
+    actor: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class FindingEventIn(BaseModel):
+    """``resolve`` needs a ``note`` saying what was done."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: FindingEventType
+    note: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), FreeText
+    ]

@@ -18,13 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer_api.audit import service as audit
 from customer_api.customers import service as customers
-from customer_api.models import Customer, ReviewCampaign, ReviewTask, Verification
+from customer_api.models import Customer, Finding, ReviewCampaign, ReviewTask, Verification
 from customer_api.work import statemachine
 from customer_api.work.schemas import (
     AssigneeProgress,
     CampaignIn,
     CampaignOut,
     CampaignRecord,
+    FindingStatus,
     Progress,
     TaskEventIn,
     TaskEventType,
@@ -135,8 +136,26 @@ async def progress(
     }
 
 
+async def open_findings(
+    session: AsyncSession, campaign_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """Open findings on each campaign's customers (findings belong to customers, not
+    campaigns: one found during another review still needs putting right)."""
+    rows = await session.execute(
+        select(ReviewTask.campaign_id, func.count(Finding.id.distinct()))
+        .join(Finding, Finding.customer_id == ReviewTask.customer_id)
+        .where(
+            ReviewTask.campaign_id.in_(campaign_ids),
+            Finding.status == FindingStatus.open.value,
+        )
+        .group_by(ReviewTask.campaign_id)
+    )
+    return {campaign_id: count for campaign_id, count in rows}
+
+
 async def present(session: AsyncSession, campaigns: Sequence[ReviewCampaign]) -> list[CampaignOut]:
     counts = await progress(session, [c.id for c in campaigns])
+    findings = await open_findings(session, [c.id for c in campaigns])
     out = []
     for campaign in campaigns:
         total, by_assignee = counts[campaign.id]
@@ -144,8 +163,7 @@ async def present(session: AsyncSession, campaigns: Sequence[ReviewCampaign]) ->
             CampaignOut(
                 **CampaignRecord.model_validate(campaign).model_dump(),
                 **total.model_dump(),
-                # Findings do not exist yet: nothing can be open.
-                findings_open=0,
+                findings_open=findings.get(campaign.id, 0),
                 by_assignee=by_assignee,
             )
         )

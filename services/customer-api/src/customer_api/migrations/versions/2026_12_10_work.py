@@ -1,4 +1,4 @@
-"""work: customers' account managers, review campaigns and their tasks
+"""work: customers' account managers, review campaigns, their tasks, findings
 
 Revision ID: 0004_work
 Revises: 0003
@@ -111,9 +111,64 @@ def upgrade() -> None:
         ("ix_review_tasks_campaign_assignee_status", ["campaign_id", "assignee", "status"]),
     ):
         op.create_index(name, "review_tasks", columns, unique=False, schema="customer")
+    op.create_table(
+        "findings",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("severity", sa.String(length=10), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("owner", sa.String(length=200), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("resolution_note", sa.Text(), nullable=True),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.CheckConstraint(
+            "severity IN ('low', 'medium', 'high')", name=op.f("ck_findings_severity")
+        ),
+        sa.CheckConstraint(
+            "status IN ('open', 'resolved', 'waived')", name=op.f("ck_findings_status")
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customer.customers.id"],
+            name=op.f("fk_findings_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_findings")),
+        schema="customer",
+    )
+    op.create_index(
+        "ix_findings_customer_created_id",
+        "findings",
+        ["customer_id", "created_at", "id"],
+        unique=False,
+        schema="customer",
+    )
+    op.create_index(
+        "ix_findings_status_customer",
+        "findings",
+        ["status", "customer_id"],
+        unique=False,
+        schema="customer",
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("findings", schema="customer")
     op.drop_table("review_tasks", schema="customer")
     op.drop_index(
         "ix_review_campaigns_created_at_id", table_name="review_campaigns", schema="customer"
