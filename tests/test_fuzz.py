@@ -119,6 +119,12 @@ def records(platform: dict[str, ServiceProcess]) -> dict[str, str]:
             "description": "fuzz",
         }
         ids["COMPLAINT_ID"] = create("/v1/complaints", complaint)
+        campaign = {"name": "fuzz", "due_on": PAST, "filter": {}}
+        ids["CAMPAIGN_ID"] = create("/v1/review-campaigns", campaign)
+        tasks = api.get("/v1/review-tasks", params={"campaign_id": ids["CAMPAIGN_ID"]}).json()
+        ids["TASK_ID"] = tasks["items"][0]["id"]
+        finding = {"severity": "low", "description": "fuzz", "due_on": PAST}
+        ids["FINDING_ID"] = create(f"{base}/findings", finding)
         ids["JOB_ID"] = create("/v1/ratings/rerun")
         template = api.get("/v1/imports/template", params={"format": "csv", "kind": "customers"})
         upload = {"file": ("customers.csv", template.content, "text/csv")}

@@ -63,6 +63,12 @@ CONTRACT_SCOPES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("customer-api", "GET", r"/v1/audit", (CR,)),
     ("customer-api", "GET", r"/v1/complaints(/.*)?", (CR,)),
     ("customer-api", "POST", r"/v1/complaints(/.*)?", (CW,)),
+    # Work (review campaigns and tasks): the customer book's scopes.
+    ("customer-api", "GET", r"/v1/me/(customers|tasks)", (CR,)),
+    ("customer-api", "GET", r"/v1/review-(campaigns|tasks)(/.*)?", (CR,)),
+    ("customer-api", "POST", r"/v1/review-(campaigns|tasks)(/.*)?", (CW,)),
+    ("customer-api", "GET", r"/v1/findings/.*", (CR,)),
+    ("customer-api", "POST", r"/v1/findings/.*", (CW,)),
     ("rating-engine", "GET|POST", r"/v1/.*", ("ratings:score",)),
     ("alerting", "GET", r"/v1/.*", ("alerts:read",)),
     ("alerting", WRITES, r"/v1/.*", ("alerts:write",)),

@@ -14,6 +14,7 @@ from customer_api import __version__
 from customer_api.audit.router import router as audit_router
 from customer_api.complaints.router import router as complaints_router
 from customer_api.contracts.router import router as contracts_router
+from customer_api.customers.router import me_router as my_customers_router
 from customer_api.customers.router import router as customers_router
 from customer_api.facts.router import router as facts_router
 from customer_api.imports.router import router as imports_router
@@ -28,6 +29,13 @@ from customer_api.ratings.router import router as ratings_router
 from customer_api.reports.router import router as reports_router
 from customer_api.reviews.router import router as reviews_router
 from customer_api.settings import CustomerApiSettings
+from customer_api.work.router import (
+    campaigns_router,
+    customer_findings_router,
+    findings_router,
+    tasks_router,
+)
+from customer_api.work.router import me_router as my_tasks_router
 from guarantee_shared.clients.rating_engine import RatingEngineClient
 from guarantee_shared.db.embedded import resolve_database_url
 from guarantee_shared.db.engine import create_engine, create_sessionmaker
@@ -147,6 +155,7 @@ def create_app(
     )
     install_outage_handlers(app)
     app.include_router(customers_router)
+    app.include_router(my_customers_router)
     app.include_router(facts_router)
     app.include_router(contracts_router)
     app.include_router(ratings_router)
@@ -157,4 +166,9 @@ def create_app(
     app.include_router(imports_router)
     app.include_router(reports_router)
     app.include_router(partners_router)
+    app.include_router(campaigns_router)
+    app.include_router(tasks_router)
+    app.include_router(my_tasks_router)
+    app.include_router(customer_findings_router)
+    app.include_router(findings_router)
     return app

@@ -13,6 +13,7 @@ from customer_api.customers.pii import PII_FIELDS, PII_SCOPE, masked
 from customer_api.customers.schemas import (
     CustomerClass,
     CustomerFields,
+    CustomerFilter,
     CustomerOut,
     CustomerSort,
     CustomerStatus,
@@ -29,6 +30,8 @@ from guarantee_shared.web.patch import apply_patch, merge_patch_doc
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/customers", tags=["customers"])
+# The caller's own book: the customers whose account_manager is the token's sub.
+me_router = api_router(prefix="/v1/me", tags=["work"])
 # How a created customer is stored under its Idempotency-Key: whole, masked per caller on reading.
 FULL_VIEW = Principal(sub="idempotency-store", scopes=frozenset({PII_SCOPE}))
 
@@ -89,12 +92,14 @@ async def list_customers(
         str | None, Query(min_length=1, max_length=100, description="Name or credit code contains")
     ] = None,
     review_due_before: Date | None = None,
+    account_manager: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="The owner's `sub`")
+    ] = None,
     sort: CustomerSort = CustomerSort.created_at,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[CustomerOut]:
-    rows, next_cursor = await service.list_customers(
-        session,
+    filters = CustomerFilter(
         customer_class=customer_class,
         risk_tier=risk_tier,
         size_class=size_class,
@@ -102,9 +107,10 @@ async def list_customers(
         status=status,
         q=q,
         review_due_before=review_due_before,
-        sort=sort,
-        limit=limit,
-        cursor=cursor,
+        account_manager=account_manager,
+    )
+    rows, next_cursor = await service.list_customers(
+        session, filters=filters, sort=sort, limit=limit, cursor=cursor
     )
     return Page[CustomerOut](items=[present(c, principal) for c in rows], next_cursor=next_cursor)
 
@@ -168,3 +174,23 @@ async def delete_customer(
         session, customer, actor=principal.sub, expected_version=expected_version
     )
     return _respond(customer, principal)
+
+
+@me_router.get(
+    "/customers",
+    response_model=Page[CustomerOut],
+    summary="The customers the caller manages (account_manager is the caller's sub)",
+)
+async def list_my_customers(
+    session: SessionDep,
+    principal: CustomersRead,
+    status: CustomerStatus | None = None,
+    sort: CustomerSort = CustomerSort.created_at,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[CustomerOut]:
+    filters = CustomerFilter(status=status, account_manager=principal.sub)
+    rows, next_cursor = await service.list_customers(
+        session, filters=filters, sort=sort, limit=limit, cursor=cursor
+    )
+    return Page[CustomerOut](items=[present(c, principal) for c in rows], next_cursor=next_cursor)

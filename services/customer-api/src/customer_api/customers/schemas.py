@@ -25,7 +25,7 @@ from guarantee_shared.identifiers import (
 
 # The rating vocabulary is the engine's: one definition for both sides of the boundary.
 from guarantee_shared.schemas.rating import CustomerClass, RiskTier, SizeClass
-from guarantee_shared.text import FreeText, Label, Name, Note
+from guarantee_shared.text import FreeText, Label, Name, Note, OneLine
 from guarantee_shared.types import Date, Money, MoneyOut
 
 
@@ -61,6 +61,10 @@ def _industry(value: str) -> str:
     return value
 
 
+# A token's `sub`, as the audit log's actor column holds it.
+Subject = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), OneLine
+]
 CreditCode = Annotated[str, BeforeValidator(_normalised), AfterValidator(_uscc_shape)]
 IdNumber = Annotated[str, BeforeValidator(_normalised), AfterValidator(_id_number)]
 IndustryCode = Annotated[str, BeforeValidator(_normalised), AfterValidator(_industry)]
@@ -104,6 +108,9 @@ class CustomerFields(BaseModel):
     related_group: Name | None = None
     contact: Contact | None = None
     status: CustomerStatus = CustomerStatus.active
+    account_manager: Subject | None = Field(
+        default=None, description="The `sub` of the officer who owns the customer"
+    )
 
 
 class CustomerOut(BaseModel):
@@ -125,6 +132,7 @@ class CustomerOut(BaseModel):
     related_group: str | None
     contact: Contact | None
     status: CustomerStatus
+    account_manager: str | None
     size_class: SizeClass | None
     customer_class: CustomerClass | None
     risk_tier: RiskTier | None
@@ -139,6 +147,24 @@ class CustomerOut(BaseModel):
     updated_at: datetime
 
 
+class CustomerFilter(BaseModel):
+    """The filters of ``GET /v1/customers``, also the ``filter`` of a review campaign."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_class: CustomerClass | None = None
+    risk_tier: RiskTier | None = None
+    size_class: SizeClass | None = None
+    industry_section: Annotated[str, StringConstraints(pattern=r"^[A-T]$")] | None = None
+    status: CustomerStatus | None = None
+    q: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
+        default=None, description="Name or credit code contains"
+    )
+    review_due_before: Date | None = None
+    # Not Subject: a filter takes exactly what the query parameter takes (no trimming).
+    account_manager: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+
+
 class CustomerSort(StrEnum):
     name = "name"
     score = "score"
@@ -151,9 +177,11 @@ __all__ = [
     "CreditCode",
     "CustomerClass",
     "CustomerFields",
+    "CustomerFilter",
     "CustomerOut",
     "CustomerSort",
     "CustomerStatus",
     "RiskTier",
     "SizeClass",
+    "Subject",
 ]

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from customer_api.audit import service as audit
-from customer_api.customers.schemas import CustomerFields, CustomerOut, CustomerSort
+from customer_api.customers.schemas import (
+    CustomerFields,
+    CustomerFilter,
+    CustomerOut,
+    CustomerSort,
+)
 from customer_api.models import Contract, Customer
 from guarantee_shared.db.queries import SortKey, get_or_404, keyset_page
 from guarantee_shared.errors import Conflict, InvalidInput, NotFound
@@ -194,38 +198,38 @@ def _order(sort: CustomerSort) -> tuple[list[InstrumentedAttribute[Any] | SortKe
     return [Customer.created_at, Customer.id], sort is CustomerSort.created_at_desc
 
 
+def filtered(filters: CustomerFilter) -> Select[Customer]:
+    """The customers ``filters`` select, unordered: the list's query and a campaign's scope."""
+    query = select(Customer)
+    for column, value in (
+        (Customer.customer_class, filters.customer_class),
+        (Customer.risk_tier, filters.risk_tier),
+        (Customer.size_class, filters.size_class),
+        (Customer.industry_section, filters.industry_section),
+        (Customer.status, filters.status),
+        (Customer.account_manager, filters.account_manager),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if filters.q:
+        query = query.where(
+            Customer.name.icontains(filters.q, autoescape=True)
+            | Customer.credit_code.icontains(normalise(filters.q), autoescape=True)
+        )
+    if filters.review_due_before is not None:
+        query = query.where(Customer.next_review_due < filters.review_due_before)
+    return query
+
+
 async def list_customers(
     session: AsyncSession,
     *,
-    customer_class: str | None,
-    risk_tier: str | None,
-    size_class: str | None,
-    industry_section: str | None,
-    status: str | None,
-    q: str | None,
-    review_due_before: date | None,
+    filters: CustomerFilter,
     sort: CustomerSort,
     limit: int,
     cursor: str | None,
 ) -> tuple[Sequence[Customer], str | None]:
-    query = select(Customer)
-    for column, value in (
-        (Customer.customer_class, customer_class),
-        (Customer.risk_tier, risk_tier),
-        (Customer.size_class, size_class),
-        (Customer.industry_section, industry_section),
-        (Customer.status, status),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    if q:
-        query = query.where(
-            Customer.name.icontains(q, autoescape=True)
-            | Customer.credit_code.icontains(normalise(q), autoescape=True)
-        )
-    if review_due_before is not None:
-        query = query.where(Customer.next_review_due < review_due_before)
     keys, descending = _order(sort)
     return await keyset_page(
-        session, query, keys, limit=limit, cursor=cursor, descending=descending
+        session, filtered(filters), keys, limit=limit, cursor=cursor, descending=descending
     )

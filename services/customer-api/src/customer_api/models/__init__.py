@@ -14,6 +14,7 @@ from customer_api.models.partner import (
 )
 from customer_api.models.rating import Job, Rating
 from customer_api.models.review import Complaint, ComplaintEvent, Survey, Verification
+from customer_api.models.work import Finding, ReviewCampaign, ReviewTask
 
 __all__ = [
     "SCHEMA",
@@ -28,6 +29,7 @@ __all__ = [
     "Customer",
     "DeliveryAttempt",
     "FinancialStatement",
+    "Finding",
     "IdempotencyKey",
     "ImportChunk",
     "ImportJob",
@@ -38,6 +40,8 @@ __all__ = [
     "PartnerLender",
     "PartnerSubscription",
     "Rating",
+    "ReviewCampaign",
+    "ReviewTask",
     "Survey",
     "Verification",
 ]

@@ -50,6 +50,8 @@ class Customer(TimestampedMixin, Base):
     related_group: Mapped[str | None] = mapped_column(String(200))
     contact: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     status: Mapped[str] = mapped_column(String(10), default="active", index=True)
+    # The `sub` of the officer who owns the customer (DOMAIN §13); null while nobody does.
+    account_manager: Mapped[str | None] = mapped_column(String(200), index=True)
 
     # Derived by rating and verification.
     size_class: Mapped[str | None] = mapped_column(String(10), index=True)

@@ -20,6 +20,7 @@ from customer_api.reviews.schemas import (
     VerificationIn,
     VerificationOut,
 )
+from customer_api.work import service as work
 from guarantee_shared.clock import CHINA_TZ, business_today, utc_now
 from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
 
@@ -101,6 +102,8 @@ async def create_verification(
         entity_type="verification",
         snapshot=verification_snapshot,
     )
+    # The verifier's own open review tasks on this customer are done by this (DOMAIN §13).
+    await work.complete_on_verification(session, customer_id=customer.id, actor=actor)
     moment = verified_moment(fields.verified_on)
     if customer.last_verified_at is None or moment >= customer.last_verified_at:
         before = customers.snapshot(customer)

@@ -1,0 +1,1 @@
+"""Keeping the book current: review campaigns, review tasks, the caller's own work."""
