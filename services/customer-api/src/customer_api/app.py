@@ -22,6 +22,7 @@ from customer_api.migrate import SCRIPT_LOCATION
 from customer_api.models import SCHEMA, IdempotencyKey
 from customer_api.partners.events import delivery_worker
 from customer_api.partners.router import router as partners_router
+from customer_api.policy.router import router as policy_router
 from customer_api.portfolio.router import router as portfolio_router
 from customer_api.ratings.jobs import JobRunner
 from customer_api.ratings.router import router as ratings_router
@@ -157,4 +158,5 @@ def create_app(
     app.include_router(imports_router)
     app.include_router(reports_router)
     app.include_router(partners_router)
+    app.include_router(policy_router)
     return app

@@ -35,6 +35,9 @@ class Rating(Base):
     customer_class: Mapped[str] = mapped_column(String(10))
     size_class: Mapped[str] = mapped_column(String(10))
     result: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # The liability the engine deducted from the limit it recommended: the policy's limit rule
+    # adds it back (DOMAIN §12). Null for ratings stored before it was kept.
+    seen_liability: Mapped[Decimal | None]
     actor: Mapped[str] = mapped_column(String(200))
     job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
 

@@ -60,6 +60,7 @@ async def apply_result(
         customer_class=result.customer_class,
         size_class=result.size_class,
         result=result.model_dump(mode="json"),
+        seen_liability=request.guarantee_history.outstanding_balance,
         actor=actor,
         job_id=job_id,
     )
