@@ -11,6 +11,7 @@ from anyio import to_thread
 from fastapi import FastAPI, Request
 
 from customer_api import __version__
+from customer_api.approvals.router import router as approvals_router
 from customer_api.audit.router import router as audit_router
 from customer_api.complaints.router import router as complaints_router
 from customer_api.contracts.router import router as contracts_router
@@ -159,4 +160,5 @@ def create_app(
     app.include_router(reports_router)
     app.include_router(partners_router)
     app.include_router(policy_router)
+    app.include_router(approvals_router)
     return app

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from customer_api.approvals import service as approvals
 from customer_api.audit import service as audit
 from customer_api.contracts import statemachine
 from customer_api.contracts.schemas import (
@@ -24,6 +25,7 @@ from customer_api.contracts.schemas import (
 )
 from customer_api.models import Contract, ContractEvent, Customer
 from customer_api.policy import service as policy
+from customer_api.policy.rules import NEVER_OVERRIDDEN
 from customer_api.policy.schemas import FindingOut
 from customer_api.policy.service import PolicyLimits
 from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
@@ -141,7 +143,14 @@ async def record_event(
     )
     if event.type is EventType.activate and policy is not None:
         assert event.amount is not None  # EventIn requires it for activate
-        await _check_policy(session, contract, amount=event.amount, limits=policy)
+        await _check_policy(
+            session,
+            contract,
+            amount=event.amount,
+            limits=policy,
+            approval_id=event.approval_id,
+            actor=actor,
+        )
     before = snapshot(contract)
     for name, value in dataclasses.asdict(after).items():
         setattr(contract, name, value)
@@ -173,12 +182,19 @@ async def record_event(
 
 
 async def _check_policy(
-    session: AsyncSession, contract: Contract, *, amount: Decimal, limits: PolicyLimits
+    session: AsyncSession,
+    contract: Contract,
+    *,
+    amount: Decimal,
+    limits: PolicyLimits,
+    approval_id: uuid.UUID | None,
+    actor: str,
 ) -> None:
-    """409 ``policy-violation`` unless the activation passes every rule.
+    """409 ``policy-violation`` unless the activation passes every rule, or an approved
+    override for this contract and amount lifts the violations (never ``related_party``).
 
     The amount drawn, not the principal, is judged: it is what the balance becomes, and a
-    contract is activated once.
+    contract is activated once. An override is used up only when it was needed.
     """
     result = await policy.check(
         session,
@@ -190,11 +206,21 @@ async def _check_policy(
         lock=True,
     )
     violations = result.outcome.violations
-    if violations:
+    if not violations:
+        return
+    problem: str | None = "no approval_id was given"
+    if any(v.rule in NEVER_OVERRIDDEN for v in violations):
+        problem = "no approval lifts a related_party violation"
+    elif approval_id is not None:
+        problem = await approvals.consume_override(
+            session, approval_id, contract_id=contract.id, amount=amount, actor=actor
+        )
+    if problem is not None:
         raise PolicyViolation(
             f"Activating contract {contract.id} breaks the policy: "
             + "; ".join(v.message for v in violations),
             violations=[FindingOut.model_validate(v).model_dump(mode="json") for v in violations],
+            override=problem,
         )
 
 
