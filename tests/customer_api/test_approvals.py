@@ -13,8 +13,9 @@ import asyncpg
 import httpx
 
 from tests.customer_api.books import Book
-from tests.customer_api.contract_steps import ACTIVATED_ON, new_contract
+from tests.customer_api.contract_steps import ACTIVATED_ON, new_contract, new_customer
 from tests.support.auth import ALL_SCOPES, bearer
+from tests.support.factories import statement_body
 
 MAKER = bearer(*ALL_SCOPES, sub="maker@example.com")
 CHECKER = bearer(*ALL_SCOPES, sub="checker@example.com")
@@ -226,3 +227,79 @@ async def test_a_rejection_is_audited_and_bad_requests_change_nothing(
     body = {"type": "close", "occurred_on": ACTIVATED_ON, "approval_id": approval["id"]}
     response = await client.post(f"/v1/contracts/{contract_id}/events", json=body)
     assert response.status_code == 422
+
+
+async def _rated_customer(client: httpx.AsyncClient) -> dict[str, Any]:
+    customer_id = await new_customer(client)
+    response = await client.post(
+        f"/v1/customers/{customer_id}/financial-statements", json=statement_body()
+    )
+    assert response.status_code == 201, response.text
+    rated = await client.post(f"/v1/customers/{customer_id}/rate")
+    assert rated.status_code == 201, rated.text
+    customer: dict[str, Any] = (await client.get(f"/v1/customers/{customer_id}")).json()
+    return customer
+
+
+async def test_an_approved_rating_override_is_in_effect_until_the_next_rating(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    customer = await _rated_customer(client)
+    grade = "C" if customer["credit_grade"] != "C" else "B"
+    body = {
+        "kind": "rating_override",
+        "subject_id": customer["id"],
+        "reason": "Court ruling overturned; the record is clean",
+        "payload": {"credit_grade": grade, "risk_tier": "high"},
+    }
+    response = await client.post("/v1/approvals", json=body, headers=MAKER)
+    assert response.status_code == 201, response.text
+    approval = response.json()
+    # Requested is not applied.
+    unchanged = (await client.get(f"/v1/customers/{customer['id']}")).json()
+    assert unchanged["credit_grade"] == customer["credit_grade"]
+    decided = await _decide(client, approval["id"], "approve")
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["status"] == "consumed"
+
+    after = (await client.get(f"/v1/customers/{customer['id']}")).json()
+    assert (after["credit_grade"], after["risk_tier"]) == (grade, "high")
+    assert after["customer_class"] == customer["customer_class"]
+    history = (await client.get(f"/v1/customers/{customer['id']}/ratings")).json()["items"]
+    newest = history[0]
+    assert newest["source"] == "override"
+    assert (newest["requested_by"], newest["approved_by"]) == (
+        "maker@example.com",
+        "checker@example.com",
+    )
+    assert newest["result"]["credit_grade"] == grade
+    assert history[1]["source"] == "model"
+    # What a partner bank's look-up shows is the grade in effect.
+    shown = await client.get(f"/v1/ratings/{customer['credit_code']}")
+    assert shown.json()["credit_grade"] == grade
+    action = await db.fetchval(
+        "SELECT action FROM customer.audit_log WHERE entity_id = $1 ORDER BY id DESC LIMIT 1",
+        uuid.UUID(customer["id"]),
+    )
+    assert action == "rate.override"
+
+    # The next rating replaces it.
+    rerated = await client.post(f"/v1/customers/{customer['id']}/rate")
+    assert rerated.json()["source"] == "model"
+    final = (await client.get(f"/v1/customers/{customer['id']}")).json()
+    assert final["credit_grade"] == customer["credit_grade"]
+
+
+async def test_no_rating_override_for_an_unrated_customer(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    customer_id = await new_customer(client)
+    body = {
+        "kind": "rating_override",
+        "subject_id": customer_id,
+        "reason": "r",
+        "payload": {"customer_class": "premium"},
+    }
+    response = await client.post("/v1/approvals", json=body)
+    assert response.status_code == 409, response.text
+    assert await db.fetchval("SELECT count(*) FROM customer.approvals") == 0

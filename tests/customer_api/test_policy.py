@@ -21,7 +21,7 @@ from asgi_lifespan import LifespanManager
 
 from customer_api.app import create_app
 from customer_api.settings import CustomerApiSettings
-from guarantee_shared.clock import utc_now
+from guarantee_shared.clock import business_today, utc_now
 from tests.customer_api.books import Book
 from tests.customer_api.contract_steps import ACTIVATED_ON, new_contract, post_event
 from tests.support.auth import ALL_SCOPES, bearer
@@ -57,7 +57,7 @@ async def rate(
            VALUES ($1, $2, $3, $4, 'h', 'v1', 600, 'BBB', 'medium', 'general', 'small', $5,
                'test', $6)""",
         uuid.uuid4(), customer, utc_now() - timedelta(days=age_days),
-        (utc_now() - timedelta(days=age_days)).date(), json.dumps(result),
+        business_today() - timedelta(days=age_days), json.dumps(result),
         None if seen is None else Decimal(seen),
     )  # fmt: skip
 

@@ -3,6 +3,7 @@
     pending --approve--> approved --(one activation)--> consumed
     pending --reject--> rejected
     pending or approved, past expires_at --> expired
+    rating_override: pending --approve--> consumed (applied to the customer at once)
 
 The status is derived from the stored decision, expiry and consumption, so nothing has to run
 for an approval to expire. A decision is final; the requester may not decide their own request.
@@ -24,10 +25,12 @@ from customer_api.approvals.schemas import (
     ApprovalKind,
     ApprovalOut,
     ApprovalStatus,
+    Decision,
     DecisionIn,
 )
 from customer_api.audit import service as audit
 from customer_api.models import Approval, Contract, Customer
+from customer_api.ratings import service as ratings
 from guarantee_shared.clock import utc_now
 from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
 from guarantee_shared.errors import Conflict, Forbidden
@@ -77,8 +80,15 @@ def _status_filter(status: ApprovalStatus, now: datetime) -> ColumnElement[bool]
 async def create(
     session: AsyncSession, fields: ApprovalIn, *, actor: str, ttl_days: int
 ) -> Approval:
-    subject = Contract if fields.kind is ApprovalKind.policy_override else Customer
-    await ensure_exists(session, subject, fields.subject_id)
+    if fields.kind is ApprovalKind.policy_override:
+        await ensure_exists(session, Contract, fields.subject_id)
+    else:
+        customer = await get_or_404(session, Customer, fields.subject_id)
+        if customer.rated_at is None:
+            raise Conflict(
+                f"Customer {customer.id} is unrated; there is no rating to override",
+                customer_id=str(customer.id),
+            )
     now = utc_now()
     approval = Approval(
         id=uuid.uuid4(),
@@ -120,6 +130,16 @@ async def decide(
     approval.decided_by = actor
     approval.decided_at = utc_now()
     approval.comment = body.comment
+    if body.decision is Decision.approve and approval.kind == ApprovalKind.rating_override.value:
+        # In effect at once, so it is used up here: it can neither expire nor apply twice.
+        await ratings.apply_override(
+            session,
+            approval.subject_id,
+            changes=approval.payload,
+            requested_by=approval.requested_by,
+            approved_by=actor,
+        )
+        approval.consumed_at = utc_now()
     approval.version += 1
     await audit.update(
         session,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from customer_api.models import Contract, Customer, Rating
+from customer_api.models import Contract, Customer
 from customer_api.policy.rules import Facts, Outcome, RatingFacts, evaluate
 from customer_api.policy.schemas import Exposure
 from customer_api.portfolio import queries as portfolio_queries
@@ -23,8 +23,9 @@ from customer_api.portfolio.service import (
     ProposedContract,
     regulatory_after,
 )
+from customer_api.ratings import service as ratings
 from customer_api.ratings.assemble import IN_FORCE
-from guarantee_shared.clock import business_date, business_today
+from guarantee_shared.clock import business_today
 from guarantee_shared.db.queries import get_or_404
 
 
@@ -58,12 +59,7 @@ async def _lock_customer_and_group(session: AsyncSession, customer: Customer) ->
 
 
 async def _rating(session: AsyncSession, customer_id: uuid.UUID) -> RatingFacts | None:
-    rating = await session.scalar(
-        select(Rating)
-        .where(Rating.customer_id == customer_id)
-        .order_by(Rating.rated_at.desc(), Rating.id.desc())
-        .limit(1)
-    )
+    rating = await ratings.latest(session, customer_id)
     if rating is None:
         return None
     result = rating.result
@@ -74,7 +70,8 @@ async def _rating(session: AsyncSession, customer_id: uuid.UUID) -> RatingFacts 
     return RatingFacts(
         knockouts=[str(k) for k in result.get("knockouts") or []],
         gross_limit=gross,
-        age_days=(business_today() - business_date(rating.rated_at)).days,
+        # From the facts' date: an override does not make the facts it rests on any newer.
+        age_days=(business_today() - rating.as_of).days,
         review_interval_days=int(result["review_interval_days"]),
     )
 

@@ -30,6 +30,24 @@ def upgrade() -> None:
         sa.Column("seen_liability", sa.Numeric(precision=18, scale=2), nullable=True),
         schema="customer",
     )
+    op.add_column(
+        "ratings",
+        sa.Column("source", sa.String(length=10), server_default="model", nullable=False),
+        schema="customer",
+    )
+    op.add_column(
+        "ratings",
+        sa.Column("requested_by", sa.String(length=200), nullable=True),
+        schema="customer",
+    )
+    op.add_column(
+        "ratings",
+        sa.Column("approved_by", sa.String(length=200), nullable=True),
+        schema="customer",
+    )
+    op.create_check_constraint(
+        op.f("ck_ratings_source"), "ratings", "source IN ('model', 'override')", schema="customer"
+    )
     op.create_table(
         "approvals",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -74,5 +92,7 @@ def downgrade() -> None:
     op.drop_index("ix_approvals_subject", table_name="approvals", schema="customer")
     op.drop_index("ix_approvals_requested", table_name="approvals", schema="customer")
     op.drop_table("approvals", schema="customer")
-    op.drop_column("ratings", "seen_liability", schema="customer")
+    op.drop_constraint(op.f("ck_ratings_source"), "ratings", type_="check", schema="customer")
+    for column in ("approved_by", "requested_by", "source", "seen_liability"):
+        op.drop_column("ratings", column, schema="customer")
     op.drop_column("customers", "related_party", schema="customer")
