@@ -50,11 +50,13 @@ async def _lock_customer_and_group(session: AsyncSession, customer: Customer) ->
     same_group = and_(
         Customer.related_group.is_not(None), Customer.related_group == customer.related_group
     )
+    # populate_existing: the customer's flags are read again under the lock.
     await session.execute(
-        select(Customer.id)
+        select(Customer)
         .where(or_(Customer.id == customer.id, same_group))
         .order_by(Customer.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
 
 
