@@ -119,6 +119,15 @@ async def test_loading_the_demo_writes_a_consistent_book_once(
         ACTOR,
     )
     assert audited == 200 + len(contracts)
+    # Its concentrated contracts were activated on overrides a second person approved.
+    overrides = await db.fetch(
+        "SELECT requested_by, decided_by, consumed_at FROM customer.approvals"
+    )
+    assert overrides
+    assert {(o["requested_by"], o["decided_by"]) for o in overrides} == {
+        (ACTOR, "demo-risk-officer")
+    }
+    assert all(o["consumed_at"] is not None for o in overrides)
 
     await _each_partner_sees_the_customers_its_names_finance(app, db)
     assert summary.partners == 2

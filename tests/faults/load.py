@@ -32,7 +32,9 @@ from tests.support.factories import contract_body, customer_body, statement_body
 # between tries; generous, since a wait that ends is no assertion.
 RESOLVE_S = 120.0
 RETRY_PAUSE_S = 0.1
-PRINCIPAL = "100000000.00"
+# Within the policy an activation must pass (docs/DOMAIN.md §14) for a customer of
+# statement_body's figures with one or a few contracts: the least limit (tier high) is 4,000,000.
+PRINCIPAL = "1000000.00"
 START_DATE = "2026-01-10"
 ACTIVATED_ON = "2026-01-15"
 LEDGER_DAY = "2026-02-01"  # every later event: the ledger only needs dates in order

@@ -16,6 +16,7 @@ ALL_SCOPES = (
     "ratings:score",
     "alerts:read",
     "alerts:write",
+    "approvals:decide",
 )
 
 

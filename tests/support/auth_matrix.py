@@ -59,6 +59,12 @@ CONTRACT_SCOPES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     # partner claim, may manage its subscriptions; tests/customer_api/test_partner*.py).
     ("customer-api", "GET|POST|PATCH|DELETE", r"/v1/partners(/.*)?", ("admin",)),
     ("customer-api", "GET", r"/v1/portfolio/.*", ("portfolio:read",)),
+    # Writes nothing: asking whether a guarantee would pass is reading contracts' figures.
+    ("customer-api", "POST", r"/v1/policy/check", (KR,)),
+    # Asking for an override is part of writing contracts; deciding is its own scope.
+    ("customer-api", "POST", r"/v1/approvals/\{approval_id\}/decision", ("approvals:decide",)),
+    ("customer-api", "GET", r"/v1/approvals(/.*)?", (KR,)),
+    ("customer-api", "POST", r"/v1/approvals", (KW,)),
     ("customer-api", "GET", r"/v1/reports/review", ("portfolio:read",)),
     ("customer-api", "GET", r"/v1/audit", (CR,)),
     ("customer-api", "GET", r"/v1/complaints(/.*)?", (CR,)),

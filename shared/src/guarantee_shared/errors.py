@@ -40,6 +40,13 @@ class Conflict(DomainError):
     slug = "conflict"
 
 
+class PolicyViolation(Conflict):
+    """A guarantee the policy refuses (409); the problem carries the ``violations``."""
+
+    title = "Policy violation"
+    slug = "policy-violation"
+
+
 class InvalidInput(DomainError):
     """A semantic validation failure (422) naming the offending field."""
 

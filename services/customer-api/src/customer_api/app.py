@@ -11,6 +11,7 @@ from anyio import to_thread
 from fastapi import FastAPI, Request
 
 from customer_api import __version__
+from customer_api.approvals.router import router as approvals_router
 from customer_api.audit.router import router as audit_router
 from customer_api.complaints.router import router as complaints_router
 from customer_api.contracts.router import router as contracts_router
@@ -23,6 +24,7 @@ from customer_api.migrate import SCRIPT_LOCATION
 from customer_api.models import SCHEMA, IdempotencyKey
 from customer_api.partners.events import delivery_worker
 from customer_api.partners.router import router as partners_router
+from customer_api.policy.router import router as policy_router
 from customer_api.portfolio.router import router as portfolio_router
 from customer_api.ratings.jobs import JobRunner
 from customer_api.ratings.router import router as ratings_router
@@ -171,4 +173,6 @@ def create_app(
     app.include_router(my_tasks_router)
     app.include_router(customer_findings_router)
     app.include_router(findings_router)
+    app.include_router(policy_router)
+    app.include_router(approvals_router)
     return app

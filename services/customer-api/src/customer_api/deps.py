@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Request, Security
 
 from customer_api.imports.runner import ImportRunner
 from customer_api.models import IdempotencyKey
+from customer_api.policy.service import PolicyLimits
 from customer_api.ratings.jobs import JobRunner
 from customer_api.settings import CustomerApiSettings
 from guarantee_shared.clients.alerting import AlertingClient
@@ -32,6 +33,17 @@ def _settings(request: Request) -> CustomerApiSettings:
 
 
 SettingsDep = Annotated[CustomerApiSettings, Depends(_settings)]
+
+
+def _policy_limits(settings: SettingsDep) -> PolicyLimits:
+    return PolicyLimits(
+        net_assets=settings.guarantor_net_assets,
+        guarantee_investments=settings.guarantor_guarantee_investments,
+        require_rating=settings.policy_require_rating,
+    )
+
+
+PolicyLimitsDep = Annotated[PolicyLimits, Depends(_policy_limits)]
 
 
 def _rating_client(request: Request) -> RatingEngineClient:
@@ -68,6 +80,7 @@ ContractsRead = Annotated[Principal, Depends(require("contracts:read"))]
 ContractsWrite = Annotated[Principal, Depends(require("contracts:write"))]
 PortfolioRead = Annotated[Principal, Depends(require("portfolio:read"))]
 RatingsRead = Annotated[Principal, Depends(require("ratings:read"))]
+ApprovalsDecide = Annotated[Principal, Depends(require("approvals:decide"))]
 AdminOnly = Annotated[Principal, Depends(require("admin"))]
 # An import writes customers and contracts: both scopes in one check, so that a 403 names every
 # scope the caller lacks rather than the first.

@@ -39,6 +39,10 @@ class CustomerApiSettings(DeliverySettings):
     # The guarantee company's own net assets, for leverage and concentration (DOMAIN §9).
     guarantor_net_assets: Decimal = Field(default=Decimal("500000000.00"), gt=0)
     guarantor_guarantee_investments: Decimal = Field(default=Decimal("0"), ge=0)
+    # DOMAIN §12: an unrated or stale-rated customer is a violation, not a warning.
+    policy_require_rating: bool = False
+    # Days an approval stays open to decide, and an approved one to use.
+    approval_ttl_days: int = Field(default=30, gt=0, le=3650)
     # Early-pilot credit codes that fail the GB 32100 check but are real (DOMAIN §7).
     uscc_allowlist: Annotated[frozenset[str], NoDecode] = frozenset()
     demo_data: bool = True

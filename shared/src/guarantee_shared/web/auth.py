@@ -27,6 +27,7 @@ SCOPES = (
     "ratings:score",
     "alerts:read",
     "alerts:write",
+    "approvals:decide",
     ADMIN_SCOPE,
 )
 

@@ -20,7 +20,14 @@ from customer_api.contracts.schemas import (
     EventResult,
     Product,
 )
-from customer_api.deps import ContractsRead, ContractsWrite, IdempotencyDep, SessionDep, SettingsDep
+from customer_api.deps import (
+    ContractsRead,
+    ContractsWrite,
+    IdempotencyDep,
+    PolicyLimitsDep,
+    SessionDep,
+    SettingsDep,
+)
 from customer_api.models import Collateral, Contract
 from guarantee_shared.pagination import DEFAULT_LIMIT, Page, page_of
 from guarantee_shared.types import Date
@@ -124,7 +131,9 @@ async def get_contract(contract_id: uuid.UUID, session: SessionDep, _: Contracts
     responses={
         404: {"description": "No such contract"},
         409: {
-            "description": "The state machine forbids the move, or the amount is beyond its bound"
+            "description": "The state machine forbids the move, the amount is beyond its "
+            "bound, or an `activate` breaks the policy (problem type `policy-violation`, with "
+            "its `violations`)"
         },
         412: {"description": "If-Match was sent and the contract has moved on"},
     },
@@ -136,10 +145,16 @@ async def record_event(
     principal: ContractsWrite,
     idempotency: IdempotencyDep,
     expected_version: OptionalIfMatchDep,
+    limits: PolicyLimitsDep,
 ) -> Response:
     async def create() -> Response:
         event, contract = await service.record_event(
-            session, contract_id, body, actor=principal.sub, expected_version=expected_version
+            session,
+            contract_id,
+            body,
+            actor=principal.sub,
+            expected_version=expected_version,
+            policy=limits,
         )
         result = EventResult(
             event=EventOut.model_validate(event), contract=ContractOut.model_validate(contract)

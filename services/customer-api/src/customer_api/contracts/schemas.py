@@ -160,6 +160,21 @@ class EventIn(BaseModel):
     amount: Money | None = Field(default=None, validate_default=True)
     occurred_on: Date = Field(description="Not before the contract's last event")
     note: Note | None = None
+    approval_id: uuid.UUID | None = Field(
+        default=None,
+        description="activate only: an approved policy_override for this contract, used up by "
+        "this activation when the policy would refuse it",
+    )
+
+    @field_validator("approval_id")
+    @classmethod
+    def _approval_on_activate(
+        cls, value: uuid.UUID | None, info: ValidationInfo
+    ) -> uuid.UUID | None:
+        kind = info.data.get("type")
+        if value is not None and kind is not None and kind != EventType.activate:
+            raise ValueError("only an activate event takes an approval_id")
+        return value
 
     @field_validator("amount")
     @classmethod

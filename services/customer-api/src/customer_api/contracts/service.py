@@ -6,11 +6,13 @@ import dataclasses
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from customer_api.approvals import service as approvals
 from customer_api.audit import service as audit
 from customer_api.contracts import statemachine
 from customer_api.contracts.schemas import (
@@ -18,11 +20,16 @@ from customer_api.contracts.schemas import (
     ContractOut,
     ContractStatus,
     EventIn,
+    EventType,
     Product,
 )
 from customer_api.models import Contract, ContractEvent, Customer
+from customer_api.policy import service as policy
+from customer_api.policy.rules import NEVER_OVERRIDDEN
+from customer_api.policy.schemas import FindingOut
+from customer_api.policy.service import PolicyLimits
 from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
-from guarantee_shared.errors import Conflict
+from guarantee_shared.errors import Conflict, PolicyViolation
 from guarantee_shared.versions import check_version
 
 
@@ -108,11 +115,13 @@ async def record_event(
     *,
     actor: str,
     expected_version: int | None,
+    policy: PolicyLimits | None,
 ) -> tuple[ContractEvent, Contract]:
     """Record one ledger event and apply it to the contract, or refuse it changing nothing.
 
     The contract row is locked first, so concurrent events on one contract are judged one
     after another against the state the previous one left (no lost update, no overdraft).
+    An ``activate`` must pass the policy (DOMAIN §12) unless ``policy`` is None.
     """
     contract = await get(session, contract_id, for_update=True)
     if expected_version is not None:
@@ -132,6 +141,16 @@ async def record_event(
         occurred_on=event.occurred_on,
         last_occurred_on=last.occurred_on if last else None,
     )
+    if event.type is EventType.activate and policy is not None:
+        assert event.amount is not None  # EventIn requires it for activate
+        await _check_policy(
+            session,
+            contract,
+            amount=event.amount,
+            limits=policy,
+            approval_id=event.approval_id,
+            actor=actor,
+        )
     before = snapshot(contract)
     for name, value in dataclasses.asdict(after).items():
         setattr(contract, name, value)
@@ -160,6 +179,49 @@ async def record_event(
     )
     await session.refresh(row)
     return row, contract
+
+
+async def _check_policy(
+    session: AsyncSession,
+    contract: Contract,
+    *,
+    amount: Decimal,
+    limits: PolicyLimits,
+    approval_id: uuid.UUID | None,
+    actor: str,
+) -> None:
+    """409 ``policy-violation`` unless the activation passes every rule, or an approved
+    override for this contract and amount lifts the violations (never ``related_party``).
+
+    The amount drawn, not the principal, is judged: it is what the balance becomes, and a
+    contract is activated once. An override is used up only when it was needed.
+    """
+    result = await policy.check(
+        session,
+        customer_id=contract.customer_id,
+        product=contract.product,
+        amount=amount,
+        guarantee_ratio=contract.guarantee_ratio,
+        limits=limits,
+        lock=True,
+    )
+    violations = result.outcome.violations
+    if not violations:
+        return
+    problem: str | None = "no approval_id was given"
+    if any(v.rule in NEVER_OVERRIDDEN for v in violations):
+        problem = "no approval lifts a related_party violation"
+    elif approval_id is not None:
+        problem = await approvals.consume_override(
+            session, approval_id, contract_id=contract.id, amount=amount, actor=actor
+        )
+    if problem is not None:
+        raise PolicyViolation(
+            f"Activating contract {contract.id} breaks the policy: "
+            + "; ".join(v.message for v in violations),
+            violations=[FindingOut.model_validate(v).model_dump(mode="json") for v in violations],
+            override=problem,
+        )
 
 
 async def list_events(

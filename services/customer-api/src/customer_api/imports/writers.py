@@ -250,7 +250,13 @@ async def _event(
     event = _validate(EventIn, data, lambda _loc: column)
     try:
         await contracts.record_event(
-            session, contract.id, event, actor=actor, expected_version=None
+            # An import records a book already written, breaches included: no policy here.
+            session,
+            contract.id,
+            event,
+            actor=actor,
+            expected_version=None,
+            policy=None,
         )
     except DomainError as exc:
         raise RowRejected([(column, exc.detail)]) from exc

@@ -1,5 +1,6 @@
 """All ORM classes of customer-api, one module per aggregate."""
 
+from customer_api.models.approval import Approval
 from customer_api.models.audit import AuditEntry, IdempotencyKey
 from customer_api.models.base import SCHEMA, Base
 from customer_api.models.contract import Collateral, Contract, ContractEvent
@@ -18,6 +19,7 @@ from customer_api.models.work import Finding, ReviewCampaign, ReviewTask
 
 __all__ = [
     "SCHEMA",
+    "Approval",
     "AuditEntry",
     "Base",
     "Collateral",

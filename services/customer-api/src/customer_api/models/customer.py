@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -48,6 +49,8 @@ class Customer(TimestampedMixin, Base):
     region_code: Mapped[str | None] = mapped_column(String(6))
     cooperation_since: Mapped[date | None]
     related_group: Mapped[str | None] = mapped_column(String(200))
+    # The company's own controlling shareholder, actual controller or their affiliates (DOMAIN §9).
+    related_party: Mapped[bool] = mapped_column(default=False, server_default=false())
     contact: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     status: Mapped[str] = mapped_column(String(10), default="active", index=True)
     # The `sub` of the officer who owns the customer (DOMAIN §13); null while nobody does.

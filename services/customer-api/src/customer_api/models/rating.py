@@ -21,6 +21,7 @@ class Rating(Base):
     __table_args__ = (
         Index("ix_ratings_customer_rated", "customer_id", "rated_at", "id"),
         Index("ix_ratings_job_id", "job_id"),
+        CheckConstraint("source IN ('model', 'override')", name="source"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -37,6 +38,13 @@ class Rating(Base):
     customer_class: Mapped[str] = mapped_column(String(10))
     size_class: Mapped[str] = mapped_column(String(10))
     result: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # The liability the engine deducted from the limit it recommended: the policy's limit rule
+    # adds it back (DOMAIN §12). Null for ratings stored before it was kept.
+    seen_liability: Mapped[Decimal | None]
+    # "model" from the engine, "override" from an approved rating_override (four eyes).
+    source: Mapped[str] = mapped_column(String(10), default="model", server_default="model")
+    requested_by: Mapped[str | None] = mapped_column(String(200))
+    approved_by: Mapped[str | None] = mapped_column(String(200))
     actor: Mapped[str] = mapped_column(String(200))
     job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
 

@@ -320,6 +320,13 @@ WITH in_force AS (
            c.product NOT IN :non_financing AS financing
     FROM customer.contracts c
     WHERE c.status IN ('active', 'overdue')
+    -- A contract about to be activated (the policy check, DOMAIN §12): the figures "after" it.
+    UNION ALL
+    SELECT CAST(:proposed_customer AS uuid), CAST(:proposed_product AS text),
+           CAST(:proposed_balance AS numeric),
+           CAST(:proposed_balance AS numeric) * CAST(:proposed_ratio AS numeric),
+           CAST(:proposed_product AS text) NOT IN :non_financing
+    WHERE CAST(:proposed_customer AS uuid) IS NOT NULL
 ),
 per_customer AS (
     SELECT f.customer_id,
@@ -371,7 +378,14 @@ SELECT coalesce(sum(financing_liability), 0) AS financing_liability,
             -- Qualified: the bare name would sort by the text output column.
             SELECT g.name, g.related_group, g.customers, g.liability::text AS liability
             FROM groups g ORDER BY g.liability DESC, g.name LIMIT :top) t
-       ) AS top_groups
+       ) AS top_groups,
+       -- One customer's financing liability, and its related group's (itself when in none).
+       coalesce(sum(financing_liability)
+                FILTER (WHERE customer_id = CAST(:focus AS uuid)), 0) AS focus_liability,
+       coalesce(sum(financing_liability) FILTER (
+           WHERE customer_id = CAST(:focus AS uuid) OR related_group = (
+               SELECT f.related_group FROM customer.customers f
+               WHERE f.id = CAST(:focus AS uuid))), 0) AS focus_group_liability
 FROM weighted
 """
     )

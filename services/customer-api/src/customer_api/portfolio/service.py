@@ -8,6 +8,7 @@ Read-only: nothing here writes.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -221,6 +222,25 @@ def _group(item: dict[str, Any], net_assets: Decimal) -> GroupConcentration:
     )
 
 
+@dataclass(frozen=True)
+class ProposedContract:
+    """A contract not yet in force, counted as if it were (the policy check, DOMAIN §12)."""
+
+    customer_id: uuid.UUID
+    product: str
+    balance: Decimal
+    guarantee_ratio: Decimal
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """One customer's financing liability and its related group's (the customer's own
+    included), as counted in the regulatory figures."""
+
+    customer_liability: Decimal
+    group_liability: Decimal
+
+
 async def regulatory(
     session: AsyncSession,
     *,
@@ -232,6 +252,22 @@ async def regulatory(
 
     ``top`` bounds the largest customer and group lists (the review report asks for its own).
     """
+    figures, _ = await regulatory_after(
+        session, net_assets=net_assets, guarantee_investments=guarantee_investments, top=top
+    )
+    return figures
+
+
+async def regulatory_after(
+    session: AsyncSession,
+    *,
+    net_assets: Decimal,
+    guarantee_investments: Decimal,
+    proposed: ProposedContract | None = None,
+    top: int = TOP,
+) -> tuple[RegulatoryFigures, Concentration]:
+    """The figures of :func:`regulatory` with ``proposed`` counted as in force, and the
+    concentration of its customer (zero without one)."""
     row = (
         (
             await session.execute(
@@ -242,6 +278,11 @@ async def regulatory(
                     "bond_grades": list(queries.BOND_RATINGS_AT_80),
                     "small_loan_ceiling": SMALL_LOAN_CEILING,
                     "top": top,
+                    "proposed_customer": proposed.customer_id if proposed else None,
+                    "proposed_product": proposed.product if proposed else None,
+                    "proposed_balance": proposed.balance if proposed else None,
+                    "proposed_ratio": proposed.guarantee_ratio if proposed else None,
+                    "focus": proposed.customer_id if proposed else None,
                 },
             )
         )
@@ -274,7 +315,7 @@ async def regulatory(
     cap = LEVERAGE_CAP_SMALL_MICRO if small_micro_focus else LEVERAGE_CAP
     top_customers = [_customer(item, net_assets) for item in row["top_customers"]]
     top_groups = [_group(item, net_assets) for item in row["top_groups"]]
-    return RegulatoryFigures(
+    figures = RegulatoryFigures(
         as_of=business_today(),
         net_assets=net_assets,
         guarantee_investments=guarantee_investments,
@@ -292,3 +333,7 @@ async def regulatory(
         top_customers=top_customers,
         top_groups=top_groups,
     )
+    focus = Concentration(
+        customer_liability=row["focus_liability"], group_liability=row["focus_group_liability"]
+    )
+    return figures, focus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +25,12 @@ class RatingOut(BaseModel):
     result: RatingResult
     actor: str
     job_id: uuid.UUID | None
+    source: Literal["model", "override"] = Field(
+        description="`override`: an approved rating_override of the previous rating's grade, "
+        "tier or class, in effect until the next rating"
+    )
+    requested_by: str | None = Field(description="Who asked for the override")
+    approved_by: str | None = Field(description="Who approved the override")
 
 
 class PartnerRating(BaseModel):

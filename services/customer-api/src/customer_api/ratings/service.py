@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -19,7 +19,7 @@ from customer_api.ratings.assemble import build_requests
 from guarantee_shared.clients.rating_engine import RatingEngineClient, UnknownModelVersion
 from guarantee_shared.clock import business_date, business_today, utc_now
 from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
-from guarantee_shared.errors import InvalidInput
+from guarantee_shared.errors import Conflict, InvalidInput
 from guarantee_shared.schemas.rating import RatingRequest, RatingResult
 
 
@@ -61,6 +61,7 @@ async def apply_result(
         customer_class=result.customer_class,
         size_class=result.size_class,
         result=result.model_dump(mode="json"),
+        seen_liability=request.guarantee_history.outstanding_balance,
         actor=actor,
         job_id=job_id,
     )
@@ -86,6 +87,82 @@ async def apply_result(
         after=customers.snapshot(customer),
     )
     await partner_events.rating_changed(session, customer, previous=previous, rating=rating)
+    return rating
+
+
+async def apply_override(
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    *,
+    changes: Mapping[str, str],
+    requested_by: str,
+    approved_by: str,
+) -> Rating:
+    """Put an approved override of grade, tier or class on the (row-locked) customer, as a
+    history entry of its own; the next rating replaces it. 409 for an unrated customer.
+
+    The entry copies the rating it overrides (score, limit, knock-outs, and ``as_of``, so the
+    facts it rests on keep their age) with the named fields changed.
+    """
+    customer = await customers.get(session, customer_id, for_update=True)
+    base = await latest(session, customer_id)
+    if base is None:
+        raise Conflict(
+            f"Customer {customer_id} is unrated; there is no rating to override",
+            customer_id=str(customer_id),
+        )
+    before = customers.snapshot(customer)
+    previous = partner_events.disclosed(customer)
+    now = utc_now()
+    result = {**base.result, **changes}
+    rating = Rating(
+        id=uuid.uuid4(),
+        customer_id=customer.id,
+        rated_at=now,
+        as_of=base.as_of,
+        request_hash=base.request_hash,
+        model_version=base.model_version,
+        score=base.score,
+        credit_grade=result["credit_grade"],
+        risk_tier=result["risk_tier"],
+        customer_class=result["customer_class"],
+        size_class=base.size_class,
+        result=result,
+        seen_liability=base.seen_liability,
+        actor=approved_by,
+        source="override",
+        requested_by=requested_by,
+        approved_by=approved_by,
+    )
+    session.add(rating)
+    customer.credit_grade = rating.credit_grade
+    customer.risk_tier = rating.risk_tier
+    customer.customer_class = rating.customer_class
+    customer.rated_at = now
+    customer.version += 1
+    customer.updated_at = now
+    await session.flush()
+    await record(
+        session,
+        actor=approved_by,
+        action="rate.override",
+        entity_type="customer",
+        entity_id=customer.id,
+        before=before,
+        after=customers.snapshot(customer),
+    )
+    await partner_events.rating_changed(session, customer, previous=previous, rating=rating)
+    return rating
+
+
+async def latest(session: AsyncSession, customer_id: uuid.UUID) -> Rating | None:
+    """The customer's rating in effect: the newest entry of its history."""
+    rating: Rating | None = await session.scalar(
+        select(Rating)
+        .where(Rating.customer_id == customer_id)
+        .order_by(Rating.rated_at.desc(), Rating.id.desc())
+        .limit(1)
+    )
     return rating
 
 

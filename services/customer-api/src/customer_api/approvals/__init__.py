@@ -1,0 +1,1 @@
+"""Four-eyes approvals: requests, decisions, and the policy overrides they grant."""
