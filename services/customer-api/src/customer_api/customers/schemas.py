@@ -34,6 +34,26 @@ class CustomerStatus(StrEnum):
     inactive = "inactive"
 
 
+class Ownership(StrEnum):
+    """客户性质 (docs/DOMAIN.md §17)."""
+
+    state_owned = "state_owned"
+    private = "private"
+    foreign = "foreign"
+    collective = "collective"
+    mixed = "mixed"
+    other = "other"
+
+
+class MarketPosition(StrEnum):
+    """市场地位 (docs/DOMAIN.md §17)."""
+
+    leader = "leader"
+    major = "major"
+    average = "average"
+    minor = "minor"
+
+
 def _normalised(value: object) -> object:
     return normalise(value) if isinstance(value, str) else value
 
@@ -104,6 +124,8 @@ class CustomerFields(BaseModel):
     related_group: Name | None = None
     contact: Contact | None = None
     status: CustomerStatus = CustomerStatus.active
+    ownership: Ownership | None = Field(default=None, description="客户性质")
+    market_position: MarketPosition | None = Field(default=None, description="市场地位")
 
 
 class CustomerOut(BaseModel):
@@ -134,6 +156,8 @@ class CustomerOut(BaseModel):
     model_version: str | None
     last_verified_at: datetime | None
     next_review_due: date | None
+    ownership: Ownership | None = None
+    market_position: MarketPosition | None = None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -154,6 +178,8 @@ __all__ = [
     "CustomerOut",
     "CustomerSort",
     "CustomerStatus",
+    "MarketPosition",
+    "Ownership",
     "RiskTier",
     "SizeClass",
 ]

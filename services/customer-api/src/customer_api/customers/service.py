@@ -202,6 +202,8 @@ async def list_customers(
     size_class: str | None,
     industry_section: str | None,
     status: str | None,
+    ownership: str | None,
+    market_position: str | None,
     q: str | None,
     review_due_before: date | None,
     sort: CustomerSort,
@@ -215,6 +217,8 @@ async def list_customers(
         (Customer.size_class, size_class),
         (Customer.industry_section, industry_section),
         (Customer.status, status),
+        (Customer.ownership, ownership),
+        (Customer.market_position, market_position),
     ):
         if value is not None:
             query = query.where(column == value)

@@ -102,7 +102,26 @@ def _distribution(r: ReviewReport) -> str:
         "行业门类 Industry section",
         [(f"{b.key} {b.label}", b.customers) for b in d.by_industry_section],
     )
-    return kit.section("distribution", "客户分布 Distribution", stacked, matrix, size, industry)
+    ownership = charts.bar_chart(
+        "ownership",
+        "客户性质 Ownership",
+        [(f"{b.label} {b.key}", b.customers) for b in d.by_ownership],
+    )
+    position = charts.bar_chart(
+        "market-position",
+        "市场地位 Market position",
+        [(f"{b.label} {b.key}", b.customers) for b in d.by_market_position],
+    )
+    return kit.section(
+        "distribution",
+        "客户分布 Distribution",
+        stacked,
+        matrix,
+        size,
+        industry,
+        ownership,
+        position,
+    )
 
 
 def _indicators(r: ReviewReport) -> str:

@@ -189,6 +189,18 @@ def _book(wb: Workbook, r: ReviewReport) -> None:
         bucket_columns,
         [[x.key, x.label, x.customers, x.guarantee_liability] for x in d.by_industry_section],
     )
+    _sheet(
+        wb,
+        "性质 Ownership",
+        bucket_columns,
+        [[x.key, x.label, x.customers, x.guarantee_liability] for x in d.by_ownership],
+    )
+    _sheet(
+        wb,
+        "地位 Market position",
+        bucket_columns,
+        [[x.key, x.label, x.customers, x.guarantee_liability] for x in d.by_market_position],
+    )
     _sheet(wb, "等级指标 By tier", _INDICATORS, _indicator_rows(r.indicators_by_tier, labels.TIER))
     _sheet(
         wb, "分类指标 By class", _INDICATORS, _indicator_rows(r.indicators_by_class, labels.CLASS)

@@ -66,6 +66,12 @@ class Distribution(_Section):
     by_industry_section: list[Bucket] = Field(
         description="By GB/T 4754 section; `unknown` without an industry code"
     )
+    by_ownership: list[Bucket] = Field(
+        description="By ownership (客户性质); `unknown` where not recorded"
+    )
+    by_market_position: list[Bucket] = Field(
+        description="By market_position (市场地位); `unknown` where not recorded",
+    )
 
 
 class Largest(_Section):

@@ -74,6 +74,8 @@ async def _distribution(session: AsyncSession) -> Distribution:
     cells: list[ClassTierCell] = []
     sizes: list[Bucket] = []
     sections: list[Bucket] = []
+    ownership: list[Bucket] = []
+    positions: list[Bucket] = []
     for row in (await session.execute(queries.DISTRIBUTION)).mappings():
         if row["dimension"] == "class_tier":
             cells.append(
@@ -86,11 +88,25 @@ async def _distribution(session: AsyncSession) -> Distribution:
             )
         elif row["dimension"] == "size":
             sizes.append(_bucket(labels.SIZE, row["size_class"], row))
+        elif row["dimension"] == "ownership":
+            ownership.append(_bucket(labels.OWNERSHIP, row["ownership"], row))
+        elif row["dimension"] == "market_position":
+            positions.append(_bucket(labels.MARKET_POSITION, row["market_position"], row))
         else:
             sections.append(_bucket(labels.INDUSTRY, row["industry_section"], row))
-    size_order = {key: i for i, key in enumerate(labels.SIZE)}
-    sizes.sort(key=lambda b: size_order.get(b.key, len(size_order)))
-    return Distribution(class_by_tier=cells, by_size=sizes, by_industry_section=sections)
+    return Distribution(
+        class_by_tier=cells,
+        by_size=_in_order(sizes, labels.SIZE),
+        by_industry_section=sections,
+        by_ownership=_in_order(ownership, labels.OWNERSHIP),
+        by_market_position=_in_order(positions, labels.MARKET_POSITION),
+    )
+
+
+def _in_order(buckets: list[Bucket], names: dict[str, str]) -> list[Bucket]:
+    """Buckets in the order their labels are listed; keys without a label go last."""
+    order = {key: i for i, key in enumerate(names)}
+    return sorted(buckets, key=lambda b: order.get(b.key, len(order)))
 
 
 def _reasons(raw: Any) -> list[Reason]:

@@ -1,0 +1,40 @@
+"""customer nature (ownership, market position) and the industry watch-list
+
+Revision ID: 0004_watch
+Revises: 0003
+Create Date: 2026-12-02 13:10:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004_watch"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column(
+        "customers", sa.Column("ownership", sa.String(length=12), nullable=True), schema="customer"
+    )
+    op.add_column(
+        "customers",
+        sa.Column("market_position", sa.String(length=10), nullable=True),
+        schema="customer",
+    )
+    op.create_index(op.f("ix_customers_ownership"), "customers", ["ownership"], schema="customer")
+    op.create_index(
+        op.f("ix_customers_market_position"), "customers", ["market_position"], schema="customer"
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_customers_market_position"), table_name="customers", schema="customer")
+    op.drop_index(op.f("ix_customers_ownership"), table_name="customers", schema="customer")
+    op.drop_column("customers", "market_position", schema="customer")
+    op.drop_column("customers", "ownership", schema="customer")
