@@ -348,6 +348,7 @@ async def test_the_xlsx_has_a_typed_sheet_per_section(
         "最大集团 Largest groups", "高风险 High risk", "待复核 Reviews due",
         "完整度 Completeness", "评级准确性 Grading", "预警有效性 Warnings",
         "满意度 Satisfaction", "投诉时效 Complaint SLA", "评估汇总 Evaluation",
+        "行业审查 Industry review",
     ]  # fmt: skip
     for sheet in workbook.worksheets:
         assert sheet.freeze_panes == "A2", sheet.title

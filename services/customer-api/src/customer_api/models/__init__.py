@@ -14,6 +14,7 @@ from customer_api.models.partner import (
 )
 from customer_api.models.rating import Job, Rating
 from customer_api.models.review import Complaint, ComplaintEvent, Survey, Verification
+from customer_api.models.watch import IndustryWatch
 
 __all__ = [
     "SCHEMA",
@@ -32,6 +33,7 @@ __all__ = [
     "ImportChunk",
     "ImportJob",
     "ImportRow",
+    "IndustryWatch",
     "Job",
     "OutboxMessage",
     "Partner",

@@ -131,6 +131,30 @@ ORDER BY t.key NULLS LAST
 _PAGE_FILTER = "AND c.customer_id = ANY(CAST(:page_ids AS uuid[]))"
 
 
+# The longest industry watch-list prefix the customer's code falls under (null when none), so
+# each customer counts under one entry only (docs/DOMAIN.md §13).
+WATCH_KEY: Final = (
+    "(SELECT w.industry_prefix FROM customer.industry_watch w"
+    " WHERE starts_with(cu.industry_code, w.industry_prefix)"
+    " ORDER BY length(w.industry_prefix) DESC LIMIT 1)"
+)
+
+
+def indicators_by_watch() -> TextClause:
+    """The indicator statement grouped by :data:`WATCH_KEY`; binds ``as_of``, ``window_start``."""
+    return text(
+        _INDICATORS.format(
+            key=WATCH_KEY,
+            in_force=IN_FORCE,
+            page="",
+            total_key="key",
+            group="GROUP BY key",
+            name="NULL::text",
+            name_join="",
+        )
+    )
+
+
 def indicators(group_by: GroupBy, *, paged: bool) -> TextClause:
     """The indicator statement; binds ``as_of``, ``window_start`` and, if paged, ``page_ids``.
 
@@ -215,6 +239,16 @@ latest_statement AS (
     FROM customer.financial_statements s
     ORDER BY s.customer_id, (s.period_type = 'annual') DESC, s.period_end DESC
 ),
+watched AS (
+    -- docs/DOMAIN.md §13: the longest prefix of the customer's industry code on the list in effect.
+    SELECT DISTINCT ON (cu.id) cu.id AS customer_id, cu.industry_code, w.id, w.industry_prefix,
+           w.level, w.effective_from
+    FROM customer.customers cu
+    JOIN customer.industry_watch w
+      ON starts_with(cu.industry_code, w.industry_prefix)
+     AND w.effective_from <= CAST(:today AS date)
+    ORDER BY cu.id, length(w.industry_prefix) DESC
+),
 signals AS (
     SELECT c.customer_id, 'contract_overdue' AS kind, c.id AS source_id,
            coalesce(c.overdue_since, c.activated_on, c.start_date) AS observed_at,
@@ -277,6 +311,11 @@ signals AS (
     WHERE rr.recency = 1
       AND array_position(ARRAY['low', 'medium', 'high'], rr.risk_tier)
           > array_position(ARRAY['low', 'medium', 'high'], rr.previous_tier)
+    UNION ALL
+    SELECT wa.customer_id, 'industry_watch', wa.id, wa.effective_from, NULL, wa.level, NULL,
+           'industry ' || wa.industry_code || ' is under ' || wa.industry_prefix
+               || ' on the watch-list (' || wa.level || ')'
+    FROM watched wa
 )
 SELECT s.customer_id, cu.name AS customer_name, s.kind, s.source_id, s.observed_at, s.number,
        s.word, s.grade, s.detail

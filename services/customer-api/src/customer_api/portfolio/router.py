@@ -74,6 +74,9 @@ keeps those kinds.
   `source_id` the complaint. Resolving the complaint, even late, ends the signal.
 * `tier_downgrade` — the customer's newest rating has a worse risk tier than the rating before
   it; `value` is the new tier, `observed_at` the (China) date of the newest rating.
+* `industry_watch` — the customer's industry code falls under an entry of the industry
+  watch-list in effect (the longest prefix that matches); `value` is its level (`watch`,
+  `restricted`, `prohibited`), `observed_at` its `effective_from`, `source_id` the entry.
 """
 
 _REGULATORY_DOC = """

@@ -153,6 +153,19 @@ def _signal(row: RowMapping) -> Signal:
     )
 
 
+async def indicators_by_watch(
+    session: AsyncSession, *, period: Period, as_of: date
+) -> dict[str, IndicatorGroup]:
+    """Indicators of the customers under each watch-list prefix (the longest that matches),
+    by prefix; prefixes without any contract history are absent."""
+    start = period_start(period, as_of) or _BEGINNING
+    rows = await session.execute(
+        queries.indicators_by_watch(), {"as_of": as_of, "window_start": start}
+    )
+    groups = (IndicatorGroup.model_validate(dict(row)) for row in rows.mappings())
+    return {g.key: g for g in groups if g.key is not None}
+
+
 async def signals(
     session: AsyncSession,
     *,

@@ -58,6 +58,7 @@ MARKET_POSITION: Final = {
     "minor": "较小",
     "unknown": "地位未知",
 }
+WATCH_LEVEL: Final = {"watch": "关注", "restricted": "限制", "prohibited": "禁止"}
 FACT: Final = {
     "name": "企业名称",
     "credit_code": "统一社会信用代码",

@@ -404,12 +404,51 @@ def _evaluation(wb: Workbook, r: ReviewReport) -> None:
     )
 
 
+def _industry_review(wb: Workbook, r: ReviewReport) -> None:
+    _sheet(
+        wb,
+        "行业审查 Industry review",
+        [
+            ("行业代码 prefix", Kind.TEXT),
+            ("级别 level", Kind.TEXT),
+            ("原因 reason", Kind.TEXT),
+            ("生效日 effective from", Kind.DATE),
+            ("已生效 in effect", Kind.TEXT),
+            ("客户 customers", Kind.INT),
+            ("合同 contracts", Kind.INT),
+            ("在保余额 balance", Kind.MONEY),
+            ("担保责任 liability", Kind.MONEY),
+            ("逾期率 overdue rate", Kind.RATIO),
+            ("代偿额 compensated", Kind.MONEY),
+            ("代偿率 compensation rate", Kind.RATIO),
+        ],
+        [
+            [
+                w.industry_prefix,
+                labels.label(labels.WATCH_LEVEL, w.level),
+                w.reason,
+                w.effective_from,
+                "是" if w.in_effect else "否",
+                w.indicators.customers,
+                w.indicators.contracts,
+                w.indicators.outstanding_balance,
+                w.indicators.guarantee_liability,
+                w.indicators.overdue_rate,
+                w.indicators.compensated_amount,
+                w.indicators.compensation_rate,
+            ]
+            for w in r.industry_review.entries
+        ],
+    )
+
+
 def workbook(report: ReviewReport) -> bytes:
     """The report as the bytes of an .xlsx file."""
     wb = Workbook(write_only=True)
     _book(wb, report)
     _customers(wb, report)
     _evaluation(wb, report)
+    _industry_review(wb, report)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -285,6 +285,31 @@ class Evaluation(_Section):
     complaint_sla: ComplaintSla
 
 
+class WatchedIndustry(_Section):
+    """One entry of the industry watch-list with the book under it."""
+
+    id: uuid.UUID
+    industry_prefix: str
+    level: str = Field(description="watch, restricted or prohibited")
+    reason: str
+    effective_from: date
+    in_effect: bool = Field(description="effective_from on or before as_of")
+    indicators: IndicatorGroup = Field(
+        description="The indicators (period ttm) of customers whose industry code falls under "
+        "this prefix and under no longer prefix on the list; key = the prefix"
+    )
+
+
+class IndustryReview(_Section):
+    """The industry watch-list (docs/DOMAIN.md §13) and the exposure in watched industries."""
+
+    entries: list[WatchedIndustry] = Field(description="The whole list, by prefix")
+    guarantee_liability: MoneyOut = Field(
+        description="Σ guarantee liability in force of customers under any entry"
+    )
+    share_of_book: Ratio = Field(description="guarantee_liability / the book's")
+
+
 class ReviewReport(_Section):
     """The customer review report (客户梳理报告) of docs/DOMAIN.md §1.
 
@@ -308,3 +333,4 @@ class ReviewReport(_Section):
     high_risk: HighRisk
     reviews_due: ReviewsDue
     evaluation: Evaluation
+    industry_review: IndustryReview

@@ -13,9 +13,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import RowMapping
+from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from customer_api.models import IndustryWatch
 from customer_api.portfolio import service as portfolio
 from customer_api.reports import evaluation, labels, queries
 from customer_api.reports.schemas import (
@@ -25,12 +26,14 @@ from customer_api.reports.schemas import (
     Evaluation,
     HighRisk,
     HighRiskCustomer,
+    IndustryReview,
     Largest,
     Reason,
     ReviewDue,
     ReviewReport,
     ReviewsDue,
     Totals,
+    WatchedIndustry,
 )
 from guarantee_shared.clients.alerting import AlertingClient
 from guarantee_shared.clock import business_today, utc_now
@@ -178,6 +181,57 @@ async def _reviews_due(session: AsyncSession, as_of: date) -> ReviewsDue:
     )
 
 
+def _no_contracts(key: str) -> IndicatorGroup:
+    zero = Decimal(0)
+    return IndicatorGroup(
+        key=key,
+        customers=0,
+        contracts=0,
+        outstanding_balance=zero,
+        guarantee_liability=zero,
+        collateral_value=zero,
+        coverage_ratio=None,
+        overdue_amount=zero,
+        overdue_rate=None,
+        released_amount=zero,
+        compensated_amount=zero,
+        compensation_rate=None,
+        recovered_amount=zero,
+        recovery_rate=None,
+        compensation_balance=zero,
+        loss_amount=zero,
+        loss_rate=None,
+    )
+
+
+async def _industry_review(
+    session: AsyncSession, as_of: date, book: IndicatorGroup
+) -> IndustryReview:
+    entries = (
+        await session.scalars(select(IndustryWatch).order_by(IndustryWatch.industry_prefix))
+    ).all()
+    groups = await portfolio.indicators_by_watch(session, period=PERIOD, as_of=as_of)
+    watched = [
+        WatchedIndustry(
+            id=entry.id,
+            industry_prefix=entry.industry_prefix,
+            level=entry.level,
+            reason=entry.reason,
+            effective_from=entry.effective_from,
+            in_effect=entry.effective_from <= as_of,
+            indicators=groups.get(entry.industry_prefix) or _no_contracts(entry.industry_prefix),
+        )
+        for entry in entries
+    ]
+    liability = sum((w.indicators.guarantee_liability for w in watched), Decimal(0))
+    whole = book.guarantee_liability
+    return IndustryReview(
+        entries=watched,
+        guarantee_liability=liability,
+        share_of_book=liability / whole if whole else None,
+    )
+
+
 async def review_report(
     session: AsyncSession,
     *,
@@ -214,6 +268,7 @@ async def review_report(
         grading = await evaluation.grading_accuracy(session, as_of=as_of)
         satisfaction = await evaluation.satisfaction(session, as_of=as_of)
         complaints = await evaluation.complaint_sla(session, as_of=as_of)
+        industry_review = await _industry_review(session, as_of, totals.book)
         warnings = await evaluation.warning_effectiveness(session, as_of=as_of, alerts=await alerts)
     finally:
         if not alerts.done():
@@ -238,4 +293,5 @@ async def review_report(
             satisfaction=satisfaction,
             complaint_sla=complaints,
         ),
+        industry_review=industry_review,
     )

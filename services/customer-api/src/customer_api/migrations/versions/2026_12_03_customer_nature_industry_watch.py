@@ -31,9 +31,37 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_customers_market_position"), "customers", ["market_position"], schema="customer"
     )
+    op.create_table(
+        "industry_watch",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("industry_prefix", sa.String(length=5), nullable=False),
+        sa.Column("level", sa.String(length=10), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.CheckConstraint(
+            "level IN ('watch', 'restricted', 'prohibited')", name=op.f("ck_industry_watch_level")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_industry_watch")),
+        sa.UniqueConstraint("industry_prefix", name=op.f("uq_industry_watch_industry_prefix")),
+        schema="customer",
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("industry_watch", schema="customer")
     op.drop_index(op.f("ix_customers_market_position"), table_name="customers", schema="customer")
     op.drop_index(op.f("ix_customers_ownership"), table_name="customers", schema="customer")
     op.drop_column("customers", "market_position", schema="customer")

@@ -1,0 +1,84 @@
+"""default alert rules for customers in a watched industry (the industry_watch signal)
+
+Revision ID: 0003_watch
+Revises: 0002
+Create Date: 2026-12-02 13:20:00
+"""
+
+# ruff: noqa: E501 - one rule per line reads best as a table
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003_watch"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Frozen here, as in 0002. The signal's value is the watch-list level; the severity grows with
+# it, so a prohibited industry pages while a watched one is only noted.
+# (name, match, severity, description)
+RULES: list[tuple[str, list[str], str, str]] = [
+    ("customer in a watched industry", ["watch"], "info", "The customer's industry is on the watch-list (watch)"),
+    ("customer in a restricted industry", ["restricted"], "warning", "The customer's industry is restricted on the watch-list"),
+    ("customer in a prohibited industry", ["prohibited"], "critical", "The customer's industry is prohibited on the watch-list"),
+]  # fmt: skip
+
+rules = sa.table(
+    "rules",
+    sa.column("id", sa.Uuid()),
+    sa.column("name", sa.String()),
+    sa.column("indicator", sa.String()),
+    sa.column("scope", sa.String()),
+    sa.column("scope_value", sa.String()),
+    sa.column("match", sa.dialects.postgresql.JSONB()),
+    sa.column("op", sa.String()),
+    sa.column("threshold", sa.Numeric()),
+    sa.column("for_cycles", sa.Integer()),
+    sa.column("severity", sa.String()),
+    sa.column("labels", sa.dialects.postgresql.JSONB()),
+    sa.column("description", sa.Text()),
+    sa.column("enabled", sa.Boolean()),
+    sa.column("version", sa.Integer()),
+    schema="alerting",
+)
+
+
+def upgrade() -> None:
+    op.bulk_insert(
+        rules,
+        [
+            {
+                "id": uuid.uuid5(uuid.NAMESPACE_URL, f"alerting:default-rule:{name}"),
+                "name": name,
+                "indicator": "industry_watch",
+                "scope": "customer",
+                "scope_value": None,
+                "match": match,
+                "op": "gt",
+                "threshold": "0",
+                "for_cycles": 1,
+                "severity": severity,
+                "labels": {"source": "default"},
+                "description": description,
+                "enabled": True,
+                "version": 1,
+            }
+            for name, match, severity, description in RULES
+        ],
+    )
+
+
+def downgrade() -> None:
+    names = json.dumps([rule[0] for rule in RULES])
+    op.execute(
+        sa.text(
+            "DELETE FROM alerting.rules WHERE name IN "
+            "(SELECT jsonb_array_elements_text(CAST(:names AS jsonb)))"
+        ).bindparams(names=names)
+    )
