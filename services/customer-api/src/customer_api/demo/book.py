@@ -23,6 +23,8 @@ from customer_api.demo.catalog import (
     HEALTH,
     INDUSTRIES,
     LENDERS,
+    MARKET_POSITIONS,
+    OWNERSHIP,
     PRODUCTS,
     SIZES,
     SURNAMES,
@@ -330,9 +332,17 @@ def build_book(today: date) -> Book:
     names: set[str] = set()
     customers: list[CustomerPlan] = []
     serial = 0
+    # A generator of its own, so adding these fields left every other draw of the book as it was.
+    nature = random.Random(SEED + 1)  # noqa: S311 - synthetic data, not secrets
     for i in range(CUSTOMERS):
         group = groups[i] if i < len(groups) else None
         body = _customer_body(rng, today, sizes[i], codes, names, group)
+        for name, value in (
+            ("ownership", _pick(nature, OWNERSHIP)),
+            ("market_position", _pick(nature, MARKET_POSITIONS[sizes[i]])),
+        ):
+            if value:
+                body[name] = value
         _, _, revenue, principal_range = SIZES[sizes[i]]
         contracts = []
         for _ in range(per_customer[i]):

@@ -17,7 +17,7 @@ import httpx
 from fastapi import FastAPI
 
 from customer_api.demo.book import CustomerPlan, build_book
-from customer_api.demo.catalog import PARTNERS
+from customer_api.demo.catalog import PARTNERS, WATCH_LIST
 from guarantee_shared.clock import business_today
 from guarantee_shared.web.auth import ADMIN_SCOPE, issue_token
 
@@ -42,6 +42,7 @@ class LoadSummary:
     collaterals: int = 0
     events: int = 0
     partners: int = 0
+    watched_industries: int = 0
     seconds: float = 0.0
 
     def describe(self) -> str:
@@ -51,7 +52,7 @@ class LoadSummary:
             f"{self.customers} customers, {self.statements} financial statements, "
             f"{self.credit_events} credit events, {sum(self.contracts.values())} contracts "
             f"({statuses}), {self.events} contract events, {self.collaterals} collaterals, "
-            f"{self.partners} partner banks"
+            f"{self.partners} partner banks, {self.watched_industries} watched industries"
         )
 
 
@@ -136,5 +137,8 @@ async def load_demo(
         for partner in PARTNERS:
             await _post(client, "/v1/partners", partner)
             summary.partners += 1
+        for entry in WATCH_LIST:
+            await _post(client, "/v1/industry-watch", entry)
+            summary.watched_industries += 1
     summary.seconds = time.monotonic() - started
     return summary
