@@ -5,6 +5,7 @@ from customer_api.models.base import SCHEMA, Base
 from customer_api.models.contract import Collateral, Contract, ContractEvent
 from customer_api.models.customer import CreditEvent, Customer, FinancialStatement
 from customer_api.models.imports import ImportChunk, ImportJob, ImportRow
+from customer_api.models.interaction import Interaction
 from customer_api.models.partner import (
     DeliveryAttempt,
     OutboxMessage,
@@ -34,6 +35,7 @@ __all__ = [
     "ImportJob",
     "ImportRow",
     "IndustryWatch",
+    "Interaction",
     "Job",
     "OutboxMessage",
     "Partner",

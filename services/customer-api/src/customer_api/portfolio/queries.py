@@ -249,6 +249,13 @@ watched AS (
      AND w.effective_from <= CAST(:today AS date)
     ORDER BY cu.id, length(w.industry_prefix) DESC
 ),
+latest_interaction AS (
+    -- docs/DOMAIN.md §13: a later interaction answers an earlier one's follow-up, so only the
+    -- customer's latest (by day, then by when it was recorded) can be overdue.
+    SELECT DISTINCT ON (i.customer_id) i.*
+    FROM customer.interactions i
+    ORDER BY i.customer_id, i.occurred_on DESC, i.created_at DESC, i.id DESC
+),
 signals AS (
     SELECT c.customer_id, 'contract_overdue' AS kind, c.id AS source_id,
            coalesce(c.overdue_since, c.activated_on, c.start_date) AS observed_at,
@@ -316,6 +323,13 @@ signals AS (
            'industry ' || wa.industry_code || ' is under ' || wa.industry_prefix
                || ' on the watch-list (' || wa.level || ')'
     FROM watched wa
+    UNION ALL
+    SELECT li.customer_id, 'follow_up_overdue', li.id, li.follow_up_on + 1,
+           (CAST(:today AS date) - li.follow_up_on)::numeric, NULL, NULL,
+           li.kind || ' on ' || li.occurred_on::text || ' promised a follow-up by '
+               || li.follow_up_on::text
+    FROM latest_interaction li
+    WHERE li.follow_up_on < CAST(:today AS date)
 )
 SELECT s.customer_id, cu.name AS customer_name, s.kind, s.source_id, s.observed_at, s.number,
        s.word, s.grade, s.detail

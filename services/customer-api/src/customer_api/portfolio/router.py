@@ -77,6 +77,9 @@ keeps those kinds.
 * `industry_watch` — the customer's industry code falls under an entry of the industry
   watch-list in effect (the longest prefix that matches); `value` is its level (`watch`,
   `restricted`, `prohibited`), `observed_at` its `effective_from`, `source_id` the entry.
+* `follow_up_overdue` — the customer's latest interaction set a `follow_up_on` that has passed;
+  value = days past it, observed the day after it, `source_id` the interaction. Recording any
+  later interaction ends the signal.
 """
 
 _REGULATORY_DOC = """

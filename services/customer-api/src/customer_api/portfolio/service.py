@@ -52,7 +52,12 @@ REVENUE_DROP = Decimal("-0.30")
 HIGH_DEBT_RATIO = Decimal("0.9")
 
 _DAY_COUNT_SIGNALS = frozenset(
-    {SignalKind.CONTRACT_OVERDUE, SignalKind.REVIEW_OVERDUE, SignalKind.COMPLAINT_BREACHED}
+    {
+        SignalKind.CONTRACT_OVERDUE,
+        SignalKind.REVIEW_OVERDUE,
+        SignalKind.COMPLAINT_BREACHED,
+        SignalKind.FOLLOW_UP_OVERDUE,
+    }
 )
 
 

@@ -1,4 +1,4 @@
-"""default alert rules for customers in a watched industry (the industry_watch signal)
+"""default alert rules for the industry_watch and follow_up_overdue signals
 
 Revision ID: 0003_watch
 Revises: 0002
@@ -20,13 +20,15 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Frozen here, as in 0002. The signal's value is the watch-list level; the severity grows with
-# it, so a prohibited industry pages while a watched one is only noted.
-# (name, match, severity, description)
-RULES: list[tuple[str, list[str], str, str]] = [
-    ("customer in a watched industry", ["watch"], "info", "The customer's industry is on the watch-list (watch)"),
-    ("customer in a restricted industry", ["restricted"], "warning", "The customer's industry is restricted on the watch-list"),
-    ("customer in a prohibited industry", ["prohibited"], "critical", "The customer's industry is prohibited on the watch-list"),
+# Frozen here, as in 0002. industry_watch's value is the watch-list level; the severity grows
+# with it, so a prohibited industry pages while a watched one is only noted. A missed follow-up
+# is a reminder, like an overdue review.
+# (name, indicator, match, severity, description)
+RULES: list[tuple[str, str, list[str] | None, str, str]] = [
+    ("customer in a watched industry", "industry_watch", ["watch"], "info", "The customer's industry is on the watch-list (watch)"),
+    ("customer in a restricted industry", "industry_watch", ["restricted"], "warning", "The customer's industry is restricted on the watch-list"),
+    ("customer in a prohibited industry", "industry_watch", ["prohibited"], "critical", "The customer's industry is prohibited on the watch-list"),
+    ("customer follow-up overdue", "follow_up_overdue", None, "info", "A follow-up promised at the customer's latest interaction is past due (value: days)"),
 ]  # fmt: skip
 
 rules = sa.table(
@@ -56,7 +58,7 @@ def upgrade() -> None:
             {
                 "id": uuid.uuid5(uuid.NAMESPACE_URL, f"alerting:default-rule:{name}"),
                 "name": name,
-                "indicator": "industry_watch",
+                "indicator": indicator,
                 "scope": "customer",
                 "scope_value": None,
                 "match": match,
@@ -69,7 +71,7 @@ def upgrade() -> None:
                 "enabled": True,
                 "version": 1,
             }
-            for name, match, severity, description in RULES
+            for name, indicator, match, severity, description in RULES
         ],
     )
 

@@ -1,4 +1,4 @@
-"""customer nature (ownership, market position) and the industry watch-list
+"""customer nature (ownership, market position), the industry watch-list, interactions
 
 Revision ID: 0004_watch
 Revises: 0003
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0004_watch"
 down_revision: str | None = "0003"
@@ -58,9 +59,47 @@ def upgrade() -> None:
         sa.UniqueConstraint("industry_prefix", name=op.f("uq_industry_watch_industry_prefix")),
         schema="customer",
     )
+    op.create_table(
+        "interactions",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("occurred_on", sa.Date(), nullable=False),
+        sa.Column("by", sa.String(length=100), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("needs", postgresql.ARRAY(sa.String(length=20)), nullable=False),
+        sa.Column("follow_up_on", sa.Date(), nullable=True),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.CheckConstraint(
+            "kind IN ('visit', 'call', 'meeting', 'message')", name=op.f("ck_interactions_kind")
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customer.customers.id"],
+            name=op.f("fk_interactions_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_interactions")),
+        schema="customer",
+    )
+    op.create_index(
+        "ix_interactions_customer_occurred",
+        "interactions",
+        ["customer_id", "occurred_on", "id"],
+        schema="customer",
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_interactions_customer_occurred", table_name="interactions", schema="customer")
+    op.drop_table("interactions", schema="customer")
     op.drop_table("industry_watch", schema="customer")
     op.drop_index(op.f("ix_customers_market_position"), table_name="customers", schema="customer")
     op.drop_index(op.f("ix_customers_ownership"), table_name="customers", schema="customer")
