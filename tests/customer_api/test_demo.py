@@ -140,6 +140,18 @@ async def test_loading_the_demo_writes_a_consistent_book_once(
     )
     assert {r["level"] for r in watched} == {"watch", "restricted", "prohibited"}
 
+    # Interactions were recorded, and some promised follow-ups were missed.
+    assert summary.interactions == await db.fetchval("SELECT count(*) FROM customer.interactions")
+    assert summary.interactions > 100
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t", headers=bearer("admin")
+    )
+    async with client:
+        signals = await client.get(
+            "/v1/portfolio/signals", params={"kind": ["follow_up_overdue", "industry_watch"]}
+        )
+    assert {s["kind"] for s in signals.json()["items"]} == {"follow_up_overdue", "industry_watch"}
+
     with pytest.raises(DatabaseNotEmpty):
         await load_demo(app)
     assert await db.fetchval("SELECT count(*) FROM customer.customers") == 200

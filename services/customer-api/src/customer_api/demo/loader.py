@@ -43,6 +43,7 @@ class LoadSummary:
     events: int = 0
     partners: int = 0
     watched_industries: int = 0
+    interactions: int = 0
     seconds: float = 0.0
 
     def describe(self) -> str:
@@ -52,7 +53,8 @@ class LoadSummary:
             f"{self.customers} customers, {self.statements} financial statements, "
             f"{self.credit_events} credit events, {sum(self.contracts.values())} contracts "
             f"({statuses}), {self.events} contract events, {self.collaterals} collaterals, "
-            f"{self.partners} partner banks, {self.watched_industries} watched industries"
+            f"{self.partners} partner banks, {self.watched_industries} watched industries, "
+            f"{self.interactions} interactions"
         )
 
 
@@ -75,6 +77,9 @@ async def _load_customer(
     for event in plan.credit_events:
         await _post(client, f"/v1/customers/{customer_id}/credit-events", event)
         summary.credit_events += 1
+    for interaction in plan.interactions:
+        await _post(client, f"/v1/customers/{customer_id}/interactions", interaction)
+        summary.interactions += 1
     for contract_plan in plan.contracts:
         contract = await _post(
             client, "/v1/contracts", {**contract_plan.body, "customer_id": customer_id}
