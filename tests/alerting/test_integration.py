@@ -311,3 +311,32 @@ def test_kill_9_between_commit_and_delivery_still_notifies_with_the_same_id(
     finally:
         receiver.stop()
     assert {h.headers["webhook-id"] for h in receiver.delivered()} >= ids
+
+
+def test_a_customer_in_a_prohibited_industry_fires_the_default_rule_until_lifted(
+    book: Book, alerting_db: str, tmp_path: Path
+) -> None:
+    with running(
+        "alerting", port_env="ALERTING_PORT", env=alerting_env(alerting_db, book), tmp_path=tmp_path
+    ) as alerting:
+        assert alerting.url
+        until(lambda: cycles(alerting_db) >= 1, what="a healthy cycle")
+        # The book's customer is in C3411; its division goes on the list as prohibited.
+        created = httpx.post(
+            f"{book.customer_api.url}/v1/industry-watch",
+            json={"industry_prefix": "C34", "level": "prohibited", "reason": "产能过剩"},
+            headers=ADMIN,
+        )
+        assert created.status_code == 201, created.text
+        expected = f"customer in a prohibited industry|customer={book.customer_id}"
+        until(lambda: expected in firing_names(alerting_db), what="the watch-list rule to fire")
+        assert f"customer in a watched industry|customer={book.customer_id}" not in firing_names(
+            alerting_db
+        )
+
+        lifted = httpx.delete(
+            f"{book.customer_api.url}/v1/industry-watch/{created.json()['id']}",
+            headers={**ADMIN, "If-Match": '"1"'},
+        )
+        assert lifted.status_code == 204, lifted.text
+        until(lambda: expected not in firing_names(alerting_db), what="the alert to resolve")

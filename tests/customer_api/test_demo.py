@@ -37,6 +37,15 @@ def test_the_book_has_valid_identifiers_and_spans_industries_and_groups() -> Non
     assert all(industry_problem(b["industry_code"]) is None for b in bodies)
     assert len({b["credit_code"] for b in bodies}) == len(bodies)
     assert len({b["industry_code"][0] for b in bodies}) >= 12
+    # Every ownership and market position appears; larger firms lead more often.
+    assert {b.get("ownership") for b in bodies} >= {
+        "private", "state_owned", "foreign", "collective", "mixed", "other",
+    }  # fmt: skip
+    leaders = Counter(
+        c.body.get("employees", 0) > 300 for c in book.customers
+        if c.body.get("market_position") == "leader"
+    )  # fmt: skip
+    assert leaders[True] > leaders[False]
     groups = Counter(b.get("related_group") for b in bodies if b.get("related_group"))
     assert len(groups) >= 3
     assert all(3 <= n <= 5 for n in groups.values())
@@ -131,6 +140,26 @@ async def test_loading_the_demo_writes_a_consistent_book_once(
 
     await _each_partner_sees_the_customers_its_names_finance(app, db)
     assert summary.partners == 2
+
+    # The watch-list is there, and the book has customers it applies to.
+    assert summary.watched_industries == 3
+    watched = await db.fetch(
+        "SELECT DISTINCT w.level FROM customer.industry_watch w"
+        " JOIN customer.customers cu ON starts_with(cu.industry_code, w.industry_prefix)"
+    )
+    assert {r["level"] for r in watched} == {"watch", "restricted", "prohibited"}
+
+    # Interactions were recorded, and some promised follow-ups were missed.
+    assert summary.interactions == await db.fetchval("SELECT count(*) FROM customer.interactions")
+    assert summary.interactions > 100
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t", headers=bearer("admin")
+    )
+    async with client:
+        signals = await client.get(
+            "/v1/portfolio/signals", params={"kind": ["follow_up_overdue", "industry_watch"]}
+        )
+    assert {s["kind"] for s in signals.json()["items"]} == {"follow_up_overdue", "industry_watch"}
 
     with pytest.raises(DatabaseNotEmpty):
         await load_demo(app)

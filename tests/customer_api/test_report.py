@@ -305,7 +305,10 @@ async def test_an_empty_book(client: httpx.AsyncClient) -> None:
     report = await _report(client)
     assert report["totals"]["customers"] == 0
     assert report["totals"]["book"]["coverage_ratio"] is None
-    assert report["distribution"] == {"class_by_tier": [], "by_size": [], "by_industry_section": []}
+    assert report["distribution"] == {
+        "class_by_tier": [], "by_size": [], "by_industry_section": [], "by_ownership": [],
+        "by_market_position": [],
+    }  # fmt: skip
     assert report["high_risk"] == {"count": 0, "customers": []}
     assert report["reviews_due"]["customers"] == []
     assert report["reviews_due"]["due"] == 0
@@ -339,12 +342,14 @@ async def test_the_xlsx_has_a_typed_sheet_per_section(
     assert 'filename="review-2025-06-30.xlsx"' in response.headers["content-disposition"]
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == [
-        "总体 Totals", "分类×等级 Class×Tier", "规模 Size", "行业 Industry", "等级指标 By tier",
+        "总体 Totals", "分类×等级 Class×Tier", "规模 Size", "行业 Industry", "性质 Ownership",
+        "地位 Market position", "等级指标 By tier",
         "分类指标 By class", "监管 Regulatory", "最大客户 Largest customers",
         "最大集团 Largest groups", "高风险 High risk", "待复核 Reviews due",
         "完整度 Completeness", "评级准确性 Grading", "预警有效性 Warnings",
         "满意度 Satisfaction", "投诉时效 Complaint SLA", "评估汇总 Evaluation",
         "评级回测 Backtest", "回测指标 Backtest metrics",
+        "行业审查 Industry review",
     ]  # fmt: skip
     for sheet in workbook.worksheets:
         assert sheet.freeze_panes == "A2", sheet.title
@@ -377,10 +382,11 @@ async def test_the_html_is_self_contained_and_escaped(
     assert page.startswith('<!DOCTYPE html><html lang="zh-CN">')
     assert "&lt;b&gt;C &amp; Co&lt;/b&gt;" in page
     assert "<b>C & Co</b>" not in page
-    for chart in ("class-tier", "size", "industry", "tier-overdue-rate", "concentration",
-                  "completeness", "grading", "satisfaction", "complaints", "roc"):  # fmt: skip
+    for chart in ("class-tier", "size", "industry", "ownership", "market-position",
+                  "tier-overdue-rate", "concentration", "completeness", "grading",
+                  "satisfaction", "complaints", "roc"):  # fmt: skip
         assert f'data-chart="{chart}"' in page, chart
-    assert page.count('role="img"') == 10
+    assert page.count('role="img"') == 12
     lowered = page.lower()
     assert "<script" not in lowered
     assert "<link" not in lowered

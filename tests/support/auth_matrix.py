@@ -67,6 +67,9 @@ CONTRACT_SCOPES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("customer-api", "POST", r"/v1/approvals", (KW,)),
     ("customer-api", "GET", r"/v1/reports/review", ("portfolio:read",)),
     ("customer-api", "GET", r"/v1/audit", (CR,)),
+    # The industry watch-list is customer policy data, read and kept like customers.
+    ("customer-api", "GET", r"/v1/industry-watch(/.*)?", (CR,)),
+    ("customer-api", "POST|PATCH|DELETE", r"/v1/industry-watch(/.*)?", (CW,)),
     ("customer-api", "GET", r"/v1/complaints(/.*)?", (CR,)),
     ("customer-api", "POST", r"/v1/complaints(/.*)?", (CW,)),
     # Work (review campaigns and tasks): the customer book's scopes.

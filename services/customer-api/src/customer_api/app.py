@@ -20,6 +20,8 @@ from customer_api.customers.router import router as customers_router
 from customer_api.facts.router import router as facts_router
 from customer_api.imports.router import router as imports_router
 from customer_api.imports.runner import ImportRunner
+from customer_api.industry_watch.router import router as industry_watch_router
+from customer_api.interactions.router import router as interactions_router
 from customer_api.migrate import SCRIPT_LOCATION
 from customer_api.models import SCHEMA, IdempotencyKey
 from customer_api.partners.events import delivery_worker
@@ -175,4 +177,6 @@ def create_app(
     app.include_router(findings_router)
     app.include_router(policy_router)
     app.include_router(approvals_router)
+    app.include_router(industry_watch_router)
+    app.include_router(interactions_router)
     return app

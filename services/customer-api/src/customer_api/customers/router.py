@@ -17,6 +17,8 @@ from customer_api.customers.schemas import (
     CustomerOut,
     CustomerSort,
     CustomerStatus,
+    MarketPosition,
+    Ownership,
     RiskTier,
     SizeClass,
 )
@@ -88,6 +90,8 @@ async def list_customers(
     size_class: SizeClass | None = None,
     industry_section: Annotated[str | None, Query(pattern=r"^[A-T]$")] = None,
     status: CustomerStatus | None = None,
+    ownership: Ownership | None = None,
+    market_position: MarketPosition | None = None,
     q: Annotated[
         str | None, Query(min_length=1, max_length=100, description="Name or credit code contains")
     ] = None,
@@ -105,6 +109,8 @@ async def list_customers(
         size_class=size_class,
         industry_section=industry_section,
         status=status,
+        ownership=ownership,
+        market_position=market_position,
         q=q,
         review_due_before=review_due_before,
         account_manager=account_manager,

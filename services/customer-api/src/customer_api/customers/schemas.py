@@ -34,6 +34,26 @@ class CustomerStatus(StrEnum):
     inactive = "inactive"
 
 
+class Ownership(StrEnum):
+    """客户性质 (docs/DOMAIN.md §17)."""
+
+    state_owned = "state_owned"
+    private = "private"
+    foreign = "foreign"
+    collective = "collective"
+    mixed = "mixed"
+    other = "other"
+
+
+class MarketPosition(StrEnum):
+    """市场地位 (docs/DOMAIN.md §17)."""
+
+    leader = "leader"
+    major = "major"
+    average = "average"
+    minor = "minor"
+
+
 def _normalised(value: object) -> object:
     return normalise(value) if isinstance(value, str) else value
 
@@ -117,6 +137,8 @@ class CustomerFields(BaseModel):
     account_manager: Subject | None = Field(
         default=None, description="The `sub` of the officer who owns the customer"
     )
+    ownership: Ownership | None = Field(default=None, description="客户性质")
+    market_position: MarketPosition | None = Field(default=None, description="市场地位")
 
 
 class CustomerOut(BaseModel):
@@ -149,6 +171,8 @@ class CustomerOut(BaseModel):
     model_version: str | None
     last_verified_at: datetime | None
     next_review_due: date | None
+    ownership: Ownership | None = None
+    market_position: MarketPosition | None = None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -164,6 +188,8 @@ class CustomerFilter(BaseModel):
     size_class: SizeClass | None = None
     industry_section: Annotated[str, StringConstraints(pattern=r"^[A-T]$")] | None = None
     status: CustomerStatus | None = None
+    ownership: Ownership | None = None
+    market_position: MarketPosition | None = None
     q: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
         default=None, description="Name or credit code contains"
     )
@@ -188,6 +214,8 @@ __all__ = [
     "CustomerOut",
     "CustomerSort",
     "CustomerStatus",
+    "MarketPosition",
+    "Ownership",
     "RiskTier",
     "SizeClass",
     "Subject",

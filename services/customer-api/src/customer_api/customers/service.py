@@ -207,6 +207,8 @@ def filtered(filters: CustomerFilter) -> Select[Customer]:
         (Customer.size_class, filters.size_class),
         (Customer.industry_section, filters.industry_section),
         (Customer.status, filters.status),
+        (Customer.ownership, filters.ownership),
+        (Customer.market_position, filters.market_position),
         (Customer.account_manager, filters.account_manager),
     ):
         if value is not None:

@@ -23,6 +23,8 @@ from customer_api.demo.catalog import (
     HEALTH,
     INDUSTRIES,
     LENDERS,
+    MARKET_POSITIONS,
+    OWNERSHIP,
     PRODUCTS,
     SIZES,
     SURNAMES,
@@ -49,6 +51,7 @@ class CustomerPlan:
     statements: tuple[Json, ...]
     credit_events: tuple[Json, ...]
     contracts: tuple[ContractPlan, ...]
+    interactions: tuple[Json, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ class Book:
 
     def status_counts(self) -> Counter[str]:
         return Counter(k.status for c in self.customers for k in c.contracts)
+
+
+def _person(rng: random.Random) -> str:
+    return f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}"
 
 
 def _pick(rng: random.Random, weighted: dict[str, Any]) -> str:
@@ -315,6 +322,33 @@ def _customer_body(
     return body
 
 
+_TOPICS = (
+    ("visit", "走访生产经营场所, 订单与回款正常", ("renewal",)),
+    ("call", "电话回访, 客户询问续保与费率", ("renewal", "lower_fee")),
+    ("meeting", "与财务负责人会谈, 计划扩产需新增融资", ("new_financing", "larger_limit")),
+    ("message", "客户咨询票据承兑业务", ("advisory",)),
+)
+
+
+def _interactions(rng: random.Random, today: date, by: str) -> tuple[Json, ...]:
+    """Up to two contacts in the last half year; a follow-up date some have passed unanswered."""
+    planned: list[Json] = []
+    for _ in range(rng.choice((0, 1, 1, 2))):
+        kind, summary, needs = rng.choice(_TOPICS)
+        occurred = today - timedelta(days=rng.randint(5, 180))
+        body: Json = {
+            "kind": kind,
+            "occurred_on": occurred.isoformat(),
+            "by": by,
+            "summary": summary,
+            "needs": list(needs),
+        }
+        if rng.random() < 0.5:
+            body["follow_up_on"] = (occurred + timedelta(days=rng.randint(7, 60))).isoformat()
+        planned.append(body)
+    return tuple(planned)
+
+
 def build_book(today: date) -> Book:
     """The whole demo book as of ``today``; the same ``today`` always gives the same book."""
     rng = random.Random(SEED)  # noqa: S311 - synthetic data, not secrets
@@ -330,9 +364,17 @@ def build_book(today: date) -> Book:
     names: set[str] = set()
     customers: list[CustomerPlan] = []
     serial = 0
+    # A generator of its own, so adding these fields left every other draw of the book as it was.
+    nature = random.Random(SEED + 1)  # noqa: S311 - synthetic data, not secrets
     for i in range(CUSTOMERS):
         group = groups[i] if i < len(groups) else None
         body = _customer_body(rng, today, sizes[i], codes, names, group)
+        for name, value in (
+            ("ownership", _pick(nature, OWNERSHIP)),
+            ("market_position", _pick(nature, MARKET_POSITIONS[sizes[i]])),
+        ):
+            if value:
+                body[name] = value
         _, _, revenue, principal_range = SIZES[sizes[i]]
         contracts = []
         for _ in range(per_customer[i]):
@@ -358,6 +400,7 @@ def build_book(today: date) -> Book:
                 statements=_statements(rng, today, rng.randint(*revenue), health[i]),
                 credit_events=_credit_events(rng, today, health[i], i),
                 contracts=tuple(contracts),
+                interactions=_interactions(nature, today, _person(nature)),
             )
         )
     return Book(as_of=today, customers=tuple(customers))

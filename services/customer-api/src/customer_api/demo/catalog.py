@@ -76,3 +76,23 @@ CAPITAL = {  # registered capital in 万元, by size
     "micro": (10, 30, 50, 100),
 }
 HEALTH = {"strong": 25, "normal": 55, "weak": 20}
+
+# 客户性质 and 市场地位 (docs/DOMAIN.md §15): ownership weights, and the market positions a firm
+# of each size plausibly holds; a few customers have neither recorded.
+OWNERSHIP = {"private": 68, "state_owned": 10, "mixed": 8, "foreign": 6, "collective": 3,
+             "other": 2, "": 3}  # fmt: skip
+MARKET_POSITIONS = {
+    "large": {"leader": 5, "major": 4, "average": 1},
+    "medium": {"leader": 1, "major": 4, "average": 4, "minor": 1},
+    "small": {"major": 1, "average": 5, "minor": 4, "": 1},
+    "micro": {"average": 2, "minor": 7, "": 1},
+}
+# The demo's industry watch-list: each prefix matches industries of INDUSTRIES above.
+WATCH_LIST = (
+    {"industry_prefix": "K70", "level": "restricted", "effective_from": "2024-01-01",
+     "reason": "房地产开发经营: 行业下行期, 新增担保从严"},
+    {"industry_prefix": "C3011", "level": "watch", "effective_from": "2024-07-01",
+     "reason": "水泥制造: 产能过剩, 关注开工率与回款"},
+    {"industry_prefix": "B0610", "level": "prohibited", "effective_from": "2025-01-01",
+     "reason": "煤炭开采: 不再新增担保"},
+)  # fmt: skip

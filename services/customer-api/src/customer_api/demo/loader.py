@@ -17,7 +17,7 @@ import httpx
 from fastapi import FastAPI
 
 from customer_api.demo.book import CustomerPlan, build_book
-from customer_api.demo.catalog import PARTNERS
+from customer_api.demo.catalog import PARTNERS, WATCH_LIST
 from guarantee_shared.clock import business_today
 from guarantee_shared.web.auth import ADMIN_SCOPE, issue_token
 
@@ -43,6 +43,8 @@ class LoadSummary:
     collaterals: int = 0
     events: int = 0
     partners: int = 0
+    watched_industries: int = 0
+    interactions: int = 0
     seconds: float = 0.0
 
     def describe(self) -> str:
@@ -52,7 +54,8 @@ class LoadSummary:
             f"{self.customers} customers, {self.statements} financial statements, "
             f"{self.credit_events} credit events, {sum(self.contracts.values())} contracts "
             f"({statuses}), {self.events} contract events, {self.collaterals} collaterals, "
-            f"{self.partners} partner banks"
+            f"{self.partners} partner banks, {self.watched_industries} watched industries, "
+            f"{self.interactions} interactions"
         )
 
 
@@ -108,6 +111,9 @@ async def _load_customer(
     for event in plan.credit_events:
         await _post(client, f"/v1/customers/{customer_id}/credit-events", event)
         summary.credit_events += 1
+    for interaction in plan.interactions:
+        await _post(client, f"/v1/customers/{customer_id}/interactions", interaction)
+        summary.interactions += 1
     for contract_plan in plan.contracts:
         contract = await _post(
             client, "/v1/contracts", {**contract_plan.body, "customer_id": customer_id}
@@ -181,5 +187,8 @@ async def load_demo(
         for partner in PARTNERS:
             await _post(client, "/v1/partners", partner)
             summary.partners += 1
+        for entry in WATCH_LIST:
+            await _post(client, "/v1/industry-watch", entry)
+            summary.watched_industries += 1
     summary.seconds = time.monotonic() - started
     return summary

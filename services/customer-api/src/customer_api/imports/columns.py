@@ -54,6 +54,8 @@ _CUSTOMER: Final = (
     Column("contact_email", ("电子邮箱", "邮箱"), None),
     Column("contact_address", ("联系地址", "地址"), None),
     Column("status", ("状态", "客户状态"), "active"),
+    Column("ownership", ("客户性质", "企业性质", "所有制性质", "所有制"), "private"),
+    Column("market_position", ("市场地位", "行业地位"), "major"),
 )
 
 _STATEMENT: Final = (
@@ -146,6 +148,38 @@ VALUE_ALIASES: Final[Mapping[str, Mapping[str, str]]] = {
         "履约保函": "performance_bond",
         "诉讼保全": "litigation_preservation",
         "其他": "other",
+    },
+    # docs/DOMAIN.md §17; the longer names are how registers and credit reports write them.
+    "ownership": {
+        "国有": "state_owned",
+        "国企": "state_owned",
+        "国有企业": "state_owned",
+        "国有控股": "state_owned",
+        "民营": "private",
+        "民企": "private",
+        "民营企业": "private",
+        "私营": "private",
+        "私营企业": "private",
+        "外资": "foreign",
+        "外资企业": "foreign",
+        "外商投资": "foreign",
+        "外商投资企业": "foreign",
+        "集体": "collective",
+        "集体企业": "collective",
+        "混合": "mixed",
+        "混合所有制": "mixed",
+        "其他": "other",
+    },
+    "market_position": {
+        "龙头": "leader",
+        "行业龙头": "leader",
+        "龙头企业": "leader",
+        "主要": "major",
+        "骨干": "major",
+        "一般": "average",
+        "中等": "average",
+        "较小": "minor",
+        "较弱": "minor",
     },
     "kind": {
         "房产": "real_estate",

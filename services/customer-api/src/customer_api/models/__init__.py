@@ -6,6 +6,7 @@ from customer_api.models.base import SCHEMA, Base
 from customer_api.models.contract import Collateral, Contract, ContractEvent
 from customer_api.models.customer import CreditEvent, Customer, FinancialStatement
 from customer_api.models.imports import ImportChunk, ImportJob, ImportRow
+from customer_api.models.interaction import Interaction
 from customer_api.models.partner import (
     DeliveryAttempt,
     OutboxMessage,
@@ -16,6 +17,7 @@ from customer_api.models.partner import (
 from customer_api.models.rating import Job, Rating
 from customer_api.models.review import Complaint, ComplaintEvent, Survey, Verification
 from customer_api.models.work import Finding, ReviewCampaign, ReviewTask
+from customer_api.models.watch import IndustryWatch
 
 __all__ = [
     "SCHEMA",
@@ -36,6 +38,8 @@ __all__ = [
     "ImportChunk",
     "ImportJob",
     "ImportRow",
+    "IndustryWatch",
+    "Interaction",
     "Job",
     "OutboxMessage",
     "Partner",

@@ -131,6 +131,30 @@ ORDER BY t.key NULLS LAST
 _PAGE_FILTER = "AND c.customer_id = ANY(CAST(:page_ids AS uuid[]))"
 
 
+# The longest industry watch-list prefix the customer's code falls under (null when none), so
+# each customer counts under one entry only (docs/DOMAIN.md §15).
+WATCH_KEY: Final = (
+    "(SELECT w.industry_prefix FROM customer.industry_watch w"
+    " WHERE starts_with(cu.industry_code, w.industry_prefix)"
+    " ORDER BY length(w.industry_prefix) DESC LIMIT 1)"
+)
+
+
+def indicators_by_watch() -> TextClause:
+    """The indicator statement grouped by :data:`WATCH_KEY`; binds ``as_of``, ``window_start``."""
+    return text(
+        _INDICATORS.format(
+            key=WATCH_KEY,
+            in_force=IN_FORCE,
+            page="",
+            total_key="key",
+            group="GROUP BY key",
+            name="NULL::text",
+            name_join="",
+        )
+    )
+
+
 def indicators(group_by: GroupBy, *, paged: bool) -> TextClause:
     """The indicator statement; binds ``as_of``, ``window_start`` and, if paged, ``page_ids``.
 
@@ -215,6 +239,23 @@ latest_statement AS (
     FROM customer.financial_statements s
     ORDER BY s.customer_id, (s.period_type = 'annual') DESC, s.period_end DESC
 ),
+watched AS (
+    -- docs/DOMAIN.md §15: the longest prefix of the customer's industry code on the list in effect.
+    SELECT DISTINCT ON (cu.id) cu.id AS customer_id, cu.industry_code, w.id, w.industry_prefix,
+           w.level, w.effective_from
+    FROM customer.customers cu
+    JOIN customer.industry_watch w
+      ON starts_with(cu.industry_code, w.industry_prefix)
+     AND w.effective_from <= CAST(:today AS date)
+    ORDER BY cu.id, length(w.industry_prefix) DESC
+),
+latest_interaction AS (
+    -- docs/DOMAIN.md §15: a later interaction answers an earlier one's follow-up, so only the
+    -- customer's latest (by day, then by when it was recorded) can be overdue.
+    SELECT DISTINCT ON (i.customer_id) i.*
+    FROM customer.interactions i
+    ORDER BY i.customer_id, i.occurred_on DESC, i.created_at DESC, i.id DESC
+),
 signals AS (
     SELECT c.customer_id, 'contract_overdue' AS kind, c.id AS source_id,
            coalesce(c.overdue_since, c.activated_on, c.start_date) AS observed_at,
@@ -277,6 +318,18 @@ signals AS (
     WHERE rr.recency = 1
       AND array_position(ARRAY['low', 'medium', 'high'], rr.risk_tier)
           > array_position(ARRAY['low', 'medium', 'high'], rr.previous_tier)
+    UNION ALL
+    SELECT wa.customer_id, 'industry_watch', wa.id, wa.effective_from, NULL, wa.level, NULL,
+           'industry ' || wa.industry_code || ' is under ' || wa.industry_prefix
+               || ' on the watch-list (' || wa.level || ')'
+    FROM watched wa
+    UNION ALL
+    SELECT li.customer_id, 'follow_up_overdue', li.id, li.follow_up_on + 1,
+           (CAST(:today AS date) - li.follow_up_on)::numeric, NULL, NULL,
+           li.kind || ' on ' || li.occurred_on::text || ' promised a follow-up by '
+               || li.follow_up_on::text
+    FROM latest_interaction li
+    WHERE li.follow_up_on < CAST(:today AS date)
 )
 SELECT s.customer_id, cu.name AS customer_name, s.kind, s.source_id, s.observed_at, s.number,
        s.word, s.grade, s.detail

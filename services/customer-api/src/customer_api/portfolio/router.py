@@ -74,6 +74,12 @@ keeps those kinds.
   `source_id` the complaint. Resolving the complaint, even late, ends the signal.
 * `tier_downgrade` — the customer's newest rating has a worse risk tier than the rating before
   it; `value` is the new tier, `observed_at` the (China) date of the newest rating.
+* `industry_watch` — the customer's industry code falls under an entry of the industry
+  watch-list in effect (the longest prefix that matches); `value` is its level (`watch`,
+  `restricted`, `prohibited`), `observed_at` its `effective_from`, `source_id` the entry.
+* `follow_up_overdue` — the customer's latest interaction set a `follow_up_on` that has passed;
+  value = days past it, observed the day after it, `source_id` the interaction. Recording any
+  later interaction ends the signal.
 """
 
 _REGULATORY_DOC = """

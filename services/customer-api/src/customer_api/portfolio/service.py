@@ -53,7 +53,12 @@ REVENUE_DROP = Decimal("-0.30")
 HIGH_DEBT_RATIO = Decimal("0.9")
 
 _DAY_COUNT_SIGNALS = frozenset(
-    {SignalKind.CONTRACT_OVERDUE, SignalKind.REVIEW_OVERDUE, SignalKind.COMPLAINT_BREACHED}
+    {
+        SignalKind.CONTRACT_OVERDUE,
+        SignalKind.REVIEW_OVERDUE,
+        SignalKind.COMPLAINT_BREACHED,
+        SignalKind.FOLLOW_UP_OVERDUE,
+    }
 )
 
 
@@ -152,6 +157,19 @@ def _signal(row: RowMapping) -> Signal:
         source_id=row["source_id"],
         detail=row["detail"],
     )
+
+
+async def indicators_by_watch(
+    session: AsyncSession, *, period: Period, as_of: date
+) -> dict[str, IndicatorGroup]:
+    """Indicators of the customers under each watch-list prefix (the longest that matches),
+    by prefix; prefixes without any contract history are absent."""
+    start = period_start(period, as_of) or _BEGINNING
+    rows = await session.execute(
+        queries.indicators_by_watch(), {"as_of": as_of, "window_start": start}
+    )
+    groups = (IndicatorGroup.model_validate(dict(row)) for row in rows.mappings())
+    return {g.key: g for g in groups if g.key is not None}
 
 
 async def signals(

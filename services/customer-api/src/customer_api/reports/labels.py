@@ -41,6 +41,24 @@ INDUSTRY: Final = {
     "T": "国际组织",
     "unknown": "行业未知",
 }
+# docs/DOMAIN.md §17, in the order the report lists them.
+OWNERSHIP: Final = {
+    "state_owned": "国有",
+    "private": "民营",
+    "foreign": "外资",
+    "collective": "集体",
+    "mixed": "混合所有制",
+    "other": "其他",
+    "unknown": "性质未知",
+}
+MARKET_POSITION: Final = {
+    "leader": "龙头",
+    "major": "主要",
+    "average": "一般",
+    "minor": "较小",
+    "unknown": "地位未知",
+}
+WATCH_LEVEL: Final = {"watch": "关注", "restricted": "限制", "prohibited": "禁止"}
 FACT: Final = {
     "name": "企业名称",
     "credit_code": "统一社会信用代码",

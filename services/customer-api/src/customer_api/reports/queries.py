@@ -76,6 +76,8 @@ active AS (
            coalesce(cu.risk_tier, 'unrated') AS risk_tier,
            coalesce(cu.size_class, 'unrated') AS size_class,
            coalesce(cu.industry_section, 'unknown') AS industry_section,
+           coalesce(cu.ownership, 'unknown') AS ownership,
+           coalesce(cu.market_position, 'unknown') AS market_position,
            coalesce(l.liability, 0) AS liability
     FROM customer.customers cu
     LEFT JOIN liability l ON l.customer_id = cu.id
@@ -83,12 +85,16 @@ active AS (
 )
 SELECT CASE WHEN GROUPING(a.customer_class) = 0 THEN 'class_tier'
             WHEN GROUPING(a.size_class) = 0 THEN 'size'
+            WHEN GROUPING(a.ownership) = 0 THEN 'ownership'
+            WHEN GROUPING(a.market_position) = 0 THEN 'market_position'
             ELSE 'industry' END AS dimension,
-       a.customer_class, a.risk_tier, a.size_class, a.industry_section,
+       a.customer_class, a.risk_tier, a.size_class, a.industry_section, a.ownership,
+       a.market_position,
        count(*) AS customers, sum(a.liability) AS guarantee_liability
 FROM active a
-GROUP BY GROUPING SETS ((a.customer_class, a.risk_tier), (a.size_class), (a.industry_section))
-ORDER BY 1, 2, 3, 4, 5
+GROUP BY GROUPING SETS ((a.customer_class, a.risk_tier), (a.size_class), (a.industry_section),
+                        (a.ownership), (a.market_position))
+ORDER BY 1, 2, 3, 4, 5, 6, 7
 """
 DISTRIBUTION = text(_DISTRIBUTION.format(**_PARTS))
 

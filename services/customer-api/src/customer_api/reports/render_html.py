@@ -103,7 +103,26 @@ def _distribution(r: ReviewReport) -> str:
         "行业门类 Industry section",
         [(f"{b.key} {b.label}", b.customers) for b in d.by_industry_section],
     )
-    return kit.section("distribution", "客户分布 Distribution", stacked, matrix, size, industry)
+    ownership = charts.bar_chart(
+        "ownership",
+        "客户性质 Ownership",
+        [(f"{b.label} {b.key}", b.customers) for b in d.by_ownership],
+    )
+    position = charts.bar_chart(
+        "market-position",
+        "市场地位 Market position",
+        [(f"{b.label} {b.key}", b.customers) for b in d.by_market_position],
+    )
+    return kit.section(
+        "distribution",
+        "客户分布 Distribution",
+        stacked,
+        matrix,
+        size,
+        industry,
+        ownership,
+        position,
+    )
 
 
 def _indicators(r: ReviewReport) -> str:
@@ -410,6 +429,43 @@ def _backtest(r: ReviewReport) -> str:
     )
 
 
+def _industry_review(r: ReviewReport) -> str:
+    review = r.industry_review
+    rows: list[list[kit.Cell]] = [
+        [
+            w.industry_prefix,
+            labels.both(labels.WATCH_LEVEL, w.level),
+            w.effective_from,
+            "是 yes" if w.in_effect else "否 no",
+            w.indicators.customers,
+            w.indicators.guarantee_liability,
+            kit.pct(w.indicators.overdue_rate),
+            kit.pct(w.indicators.compensation_rate),
+            w.reason,
+        ]
+        for w in review.entries
+    ]
+    table = kit.table(
+        [
+            "行业代码 prefix",
+            "级别 level",
+            "生效日 effective from",
+            "已生效 in effect",
+            "客户 customers",
+            "担保责任 liability",
+            "在保逾期率 overdue rate",
+            "代偿率 compensation rate",
+            "原因 reason",
+        ],
+        rows,
+    )
+    share = kit.note(
+        f"关注行业担保责任 liability in watched industries: {review.guarantee_liability:,.2f}"
+        f" ({kit.pct(review.share_of_book)} of the book)"
+    )
+    return kit.section("industry-review", "行业审查 Industry review", share, table)
+
+
 def page(report: ReviewReport) -> str:
     """The whole report as an HTML document."""
     generated = report.generated_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
@@ -424,6 +480,7 @@ def page(report: ReviewReport) -> str:
             _reviews(report),
             _evaluation(report),
             _backtest(report),
+            _industry_review(report),
         ]
     )
     return (

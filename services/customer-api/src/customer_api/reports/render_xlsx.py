@@ -190,6 +190,18 @@ def _book(wb: Workbook, r: ReviewReport) -> None:
         bucket_columns,
         [[x.key, x.label, x.customers, x.guarantee_liability] for x in d.by_industry_section],
     )
+    _sheet(
+        wb,
+        "性质 Ownership",
+        bucket_columns,
+        [[x.key, x.label, x.customers, x.guarantee_liability] for x in d.by_ownership],
+    )
+    _sheet(
+        wb,
+        "地位 Market position",
+        bucket_columns,
+        [[x.key, x.label, x.customers, x.guarantee_liability] for x in d.by_market_position],
+    )
     _sheet(wb, "等级指标 By tier", _INDICATORS, _indicator_rows(r.indicators_by_tier, labels.TIER))
     _sheet(
         wb, "分类指标 By class", _INDICATORS, _indicator_rows(r.indicators_by_class, labels.CLASS)
@@ -431,6 +443,44 @@ def _backtest(wb: Workbook, r: ReviewReport) -> None:
     )
 
 
+def _industry_review(wb: Workbook, r: ReviewReport) -> None:
+    _sheet(
+        wb,
+        "行业审查 Industry review",
+        [
+            ("行业代码 prefix", Kind.TEXT),
+            ("级别 level", Kind.TEXT),
+            ("原因 reason", Kind.TEXT),
+            ("生效日 effective from", Kind.DATE),
+            ("已生效 in effect", Kind.TEXT),
+            ("客户 customers", Kind.INT),
+            ("合同 contracts", Kind.INT),
+            ("在保余额 balance", Kind.MONEY),
+            ("担保责任 liability", Kind.MONEY),
+            ("逾期率 overdue rate", Kind.RATIO),
+            ("代偿额 compensated", Kind.MONEY),
+            ("代偿率 compensation rate", Kind.RATIO),
+        ],
+        [
+            [
+                w.industry_prefix,
+                labels.label(labels.WATCH_LEVEL, w.level),
+                w.reason,
+                w.effective_from,
+                "是" if w.in_effect else "否",
+                w.indicators.customers,
+                w.indicators.contracts,
+                w.indicators.outstanding_balance,
+                w.indicators.guarantee_liability,
+                w.indicators.overdue_rate,
+                w.indicators.compensated_amount,
+                w.indicators.compensation_rate,
+            ]
+            for w in r.industry_review.entries
+        ],
+    )
+
+
 def workbook(report: ReviewReport) -> bytes:
     """The report as the bytes of an .xlsx file."""
     wb = Workbook(write_only=True)
@@ -438,6 +488,7 @@ def workbook(report: ReviewReport) -> bytes:
     _customers(wb, report)
     _evaluation(wb, report)
     _backtest(wb, report)
+    _industry_review(wb, report)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

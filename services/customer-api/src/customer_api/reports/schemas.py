@@ -67,6 +67,12 @@ class Distribution(_Section):
     by_industry_section: list[Bucket] = Field(
         description="By GB/T 4754 section; `unknown` without an industry code"
     )
+    by_ownership: list[Bucket] = Field(
+        description="By ownership (客户性质); `unknown` where not recorded"
+    )
+    by_market_position: list[Bucket] = Field(
+        description="By market_position (市场地位); `unknown` where not recorded",
+    )
 
 
 class Largest(_Section):
@@ -297,6 +303,31 @@ class ReportBacktest(BacktestOut):
     )
 
 
+class WatchedIndustry(_Section):
+    """One entry of the industry watch-list with the book under it."""
+
+    id: uuid.UUID
+    industry_prefix: str
+    level: str = Field(description="watch, restricted or prohibited")
+    reason: str
+    effective_from: date
+    in_effect: bool = Field(description="effective_from on or before as_of")
+    indicators: IndicatorGroup = Field(
+        description="The indicators (period ttm) of customers whose industry code falls under "
+        "this prefix and under no longer prefix on the list; key = the prefix"
+    )
+
+
+class IndustryReview(_Section):
+    """The industry watch-list (docs/DOMAIN.md §15) and the exposure in watched industries."""
+
+    entries: list[WatchedIndustry] = Field(description="The whole list, by prefix")
+    guarantee_liability: MoneyOut = Field(
+        description="Σ guarantee liability in force of customers under any entry"
+    )
+    share_of_book: Ratio = Field(description="guarantee_liability / the book's")
+
+
 class ReviewReport(_Section):
     """The customer review report (客户梳理报告) of docs/DOMAIN.md §1.
 
@@ -321,3 +352,4 @@ class ReviewReport(_Section):
     reviews_due: ReviewsDue
     evaluation: Evaluation
     backtest: ReportBacktest = Field(description="The ratings in force 12 months before as_of")
+    industry_review: IndustryReview

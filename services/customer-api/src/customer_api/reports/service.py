@@ -13,9 +13,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import RowMapping
+from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from customer_api.models import IndustryWatch
 from customer_api.portfolio import service as portfolio
 from customer_api.ratings import backtest
 from customer_api.ratings.schemas import BacktestOut
@@ -27,6 +28,7 @@ from customer_api.reports.schemas import (
     Evaluation,
     HighRisk,
     HighRiskCustomer,
+    IndustryReview,
     Largest,
     Reason,
     ReportBacktest,
@@ -35,6 +37,7 @@ from customer_api.reports.schemas import (
     ReviewsDue,
     RocPoint,
     Totals,
+    WatchedIndustry,
 )
 from guarantee_shared.clients.alerting import AlertingClient
 from guarantee_shared.clock import business_today, utc_now
@@ -80,6 +83,8 @@ async def _distribution(session: AsyncSession) -> Distribution:
     cells: list[ClassTierCell] = []
     sizes: list[Bucket] = []
     sections: list[Bucket] = []
+    ownership: list[Bucket] = []
+    positions: list[Bucket] = []
     for row in (await session.execute(queries.DISTRIBUTION)).mappings():
         if row["dimension"] == "class_tier":
             cells.append(
@@ -92,11 +97,25 @@ async def _distribution(session: AsyncSession) -> Distribution:
             )
         elif row["dimension"] == "size":
             sizes.append(_bucket(labels.SIZE, row["size_class"], row))
+        elif row["dimension"] == "ownership":
+            ownership.append(_bucket(labels.OWNERSHIP, row["ownership"], row))
+        elif row["dimension"] == "market_position":
+            positions.append(_bucket(labels.MARKET_POSITION, row["market_position"], row))
         else:
             sections.append(_bucket(labels.INDUSTRY, row["industry_section"], row))
-    size_order = {key: i for i, key in enumerate(labels.SIZE)}
-    sizes.sort(key=lambda b: size_order.get(b.key, len(size_order)))
-    return Distribution(class_by_tier=cells, by_size=sizes, by_industry_section=sections)
+    return Distribution(
+        class_by_tier=cells,
+        by_size=_in_order(sizes, labels.SIZE),
+        by_industry_section=sections,
+        by_ownership=_in_order(ownership, labels.OWNERSHIP),
+        by_market_position=_in_order(positions, labels.MARKET_POSITION),
+    )
+
+
+def _in_order(buckets: list[Bucket], names: dict[str, str]) -> list[Bucket]:
+    """Buckets in the order their labels are listed; keys without a label go last."""
+    order = {key: i for i, key in enumerate(names)}
+    return sorted(buckets, key=lambda b: order.get(b.key, len(order)))
 
 
 def _reasons(raw: Any) -> list[Reason]:
@@ -168,6 +187,57 @@ async def _reviews_due(session: AsyncSession, as_of: date) -> ReviewsDue:
     )
 
 
+def _no_contracts(key: str) -> IndicatorGroup:
+    zero = Decimal(0)
+    return IndicatorGroup(
+        key=key,
+        customers=0,
+        contracts=0,
+        outstanding_balance=zero,
+        guarantee_liability=zero,
+        collateral_value=zero,
+        coverage_ratio=None,
+        overdue_amount=zero,
+        overdue_rate=None,
+        released_amount=zero,
+        compensated_amount=zero,
+        compensation_rate=None,
+        recovered_amount=zero,
+        recovery_rate=None,
+        compensation_balance=zero,
+        loss_amount=zero,
+        loss_rate=None,
+    )
+
+
+async def _industry_review(
+    session: AsyncSession, as_of: date, book: IndicatorGroup
+) -> IndustryReview:
+    entries = (
+        await session.scalars(select(IndustryWatch).order_by(IndustryWatch.industry_prefix))
+    ).all()
+    groups = await portfolio.indicators_by_watch(session, period=PERIOD, as_of=as_of)
+    watched = [
+        WatchedIndustry(
+            id=entry.id,
+            industry_prefix=entry.industry_prefix,
+            level=entry.level,
+            reason=entry.reason,
+            effective_from=entry.effective_from,
+            in_effect=entry.effective_from <= as_of,
+            indicators=groups.get(entry.industry_prefix) or _no_contracts(entry.industry_prefix),
+        )
+        for entry in entries
+    ]
+    liability = sum((w.indicators.guarantee_liability for w in watched), Decimal(0))
+    whole = book.guarantee_liability
+    return IndustryReview(
+        entries=watched,
+        guarantee_liability=liability,
+        share_of_book=liability / whole if whole else None,
+    )
+
+
 async def review_report(
     session: AsyncSession,
     *,
@@ -204,6 +274,7 @@ async def review_report(
         grading = await evaluation.grading_accuracy(session, as_of=as_of)
         satisfaction = await evaluation.satisfaction(session, as_of=as_of)
         complaints = await evaluation.complaint_sla(session, as_of=as_of)
+        industry_review = await _industry_review(session, as_of, totals.book)
         warnings = await evaluation.warning_effectiveness(session, as_of=as_of, alerts=await alerts)
         tested = await backtest.backtest(
             session, as_of=as_of, horizon_months=BACKTEST_HORIZON_MONTHS, model_version=None
@@ -237,4 +308,5 @@ async def review_report(
                 "roc": [RocPoint(fpr=x, tpr=y) for x, y in tested.roc],
             }
         ),
+        industry_review=industry_review,
     )

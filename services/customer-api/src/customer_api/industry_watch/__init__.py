@@ -1,0 +1,1 @@
+"""The industry watch-list (docs/DOMAIN.md §15)."""

@@ -1,0 +1,1 @@
+"""Customer interactions and their follow-ups (docs/DOMAIN.md §15)."""
