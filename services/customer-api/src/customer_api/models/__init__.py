@@ -16,8 +16,8 @@ from customer_api.models.partner import (
 )
 from customer_api.models.rating import Job, Rating
 from customer_api.models.review import Complaint, ComplaintEvent, Survey, Verification
-from customer_api.models.work import Finding, ReviewCampaign, ReviewTask
 from customer_api.models.watch import IndustryWatch
+from customer_api.models.work import Finding, ReviewCampaign, ReviewTask
 
 __all__ = [
     "SCHEMA",
