@@ -56,6 +56,8 @@ CONTRACT_SCOPES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     # partner claim, may manage its subscriptions; tests/customer_api/test_partner*.py).
     ("customer-api", "GET|POST|PATCH|DELETE", r"/v1/partners(/.*)?", ("admin",)),
     ("customer-api", "GET", r"/v1/portfolio/.*", ("portfolio:read",)),
+    # The reserves on the company's books: the contract has no finance scope, so staff (admin).
+    ("customer-api", "POST", r"/v1/portfolio/reserve-balances", ("admin",)),
     ("customer-api", "GET", r"/v1/reports/review", ("portfolio:read",)),
     ("customer-api", "GET", r"/v1/audit", (CR,)),
     ("customer-api", "GET", r"/v1/complaints(/.*)?", (CR,)),

@@ -14,6 +14,7 @@ from customer_api.models.partner import (
 )
 from customer_api.models.rating import Job, Rating
 from customer_api.models.review import Complaint, ComplaintEvent, Survey, Verification
+from customer_api.models.risk import ReserveBalance
 
 __all__ = [
     "SCHEMA",
@@ -38,6 +39,7 @@ __all__ = [
     "PartnerLender",
     "PartnerSubscription",
     "Rating",
+    "ReserveBalance",
     "Survey",
     "Verification",
 ]

@@ -9,6 +9,8 @@ from fastapi import Query
 
 from customer_api.deps import PortfolioRead, SessionDep, SettingsDep
 from customer_api.portfolio import service
+from customer_api.risk import service as risk
+from customer_api.risk.router import reserve_rules, risk_parameters
 from guarantee_shared.pagination import DEFAULT_LIMIT
 from guarantee_shared.schemas.portfolio import (
     GroupBy,
@@ -92,6 +94,8 @@ Leverage and concentration of financing guarantees in force (docs/DOMAIN.md §9;
 * Concentration: financing liability to one customer ≤ 10 % of net assets; to a related group
   (customers sharing `related_group`; a customer in no group is a group of its own) ≤ 15 %.
   Net assets and investments come from the service's configuration.
+* `reserves`: the current year's reserve lines (required, reported, shortfall), as
+  `GET /v1/portfolio/reserves` gives them.
 """
 
 
@@ -150,8 +154,10 @@ async def get_signals(
 async def get_regulatory(
     session: SessionDep, _: PortfolioRead, settings: SettingsDep
 ) -> RegulatoryFigures:
-    return await service.regulatory(
+    return await risk.regulatory(
         session,
         net_assets=settings.guarantor_net_assets,
         guarantee_investments=settings.guarantor_guarantee_investments,
+        rules=reserve_rules(settings),
+        risk=risk_parameters(settings),
     )

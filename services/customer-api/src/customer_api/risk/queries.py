@@ -188,3 +188,52 @@ ORDER BY cu.id
 LIMIT :limit
 """
 )
+
+
+# docs/DOMAIN.md §15: principal × fee_rate × days in force in [:first_day, :last_day] / 365.
+# A contract is in force from its activation day up to the day before it left force.
+FEE_INCOME = text(
+    """
+SELECT coalesce(sum(c.principal * c.fee_rate
+                    * (least(coalesce(c.released_on, CAST(:last_day AS date) + 1),
+                             CAST(:last_day AS date) + 1)
+                       - greatest(c.activated_on, CAST(:first_day AS date))) / 365), 0)
+           AS fee_income,
+       count(*) FILTER (WHERE c.fee_rate IS NULL) AS contracts_without_fee_rate
+FROM customer.contracts c
+WHERE c.activated_on IS NOT NULL AND c.activated_on <= CAST(:last_day AS date)
+  AND (c.released_on IS NULL OR c.released_on > CAST(:first_day AS date))
+"""
+)
+
+# The guarantee liability in force at the end of each year from the first activation to :year
+# (that year ends on :year_end), read from the ledger: each event's balance and status hold from
+# its date until the contract's next event.
+YEAR_END_LIABILITY = text(
+    """
+WITH intervals AS (
+    SELECT e.contract_id, e.occurred_on AS from_on, e.balance_after, e.status_after,
+           lead(e.occurred_on) OVER (PARTITION BY e.contract_id ORDER BY e.seq) AS to_on
+    FROM customer.contract_events e
+),
+first_year AS (
+    SELECT coalesce(CAST(extract(year FROM min(e.occurred_on)) AS int), CAST(:year AS int)) AS year
+    FROM customer.contract_events e
+    WHERE e.type = 'activate'
+),
+year_ends AS (
+    SELECT y AS year,
+           CASE WHEN y = CAST(:year AS int) THEN CAST(:year_end AS date)
+                ELSE make_date(y, 12, 31) END AS day
+    FROM first_year f, generate_series(least(f.year, CAST(:year AS int)), CAST(:year AS int)) AS y
+)
+SELECT ye.year, coalesce(sum(i.balance_after * c.guarantee_ratio), 0) AS liability
+FROM year_ends ye
+LEFT JOIN intervals i
+       ON i.from_on <= ye.day AND (i.to_on IS NULL OR i.to_on > ye.day)
+      AND i.status_after IN ('active', 'overdue')
+LEFT JOIN customer.contracts c ON c.id = i.contract_id
+GROUP BY ye.year
+ORDER BY ye.year
+"""
+)

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from customer_api.deps import PortfolioRead, SessionDep, SettingsDep
+from typing import Annotated
+
+from fastapi import Path, Query
+from fastapi.responses import Response
+
+from customer_api.deps import AdminOnly, IdempotencyDep, PortfolioRead, SessionDep, SettingsDep
+from customer_api.models import ReserveBalance
 from customer_api.risk import service
-from customer_api.risk.schemas import ExpectedLossReport
+from customer_api.risk.schemas import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    ExpectedLossReport,
+    ReserveBalanceIn,
+    ReserveBalanceOut,
+    ReserveReport,
+)
 from customer_api.settings import CustomerApiSettings
 from guarantee_shared.pagination import DEFAULT_LIMIT
 from guarantee_shared.schemas.portfolio import GroupBy
-from guarantee_shared.web.http import CursorQuery, LimitQuery
+from guarantee_shared.web.http import CursorQuery, LimitQuery, json_response
 from guarantee_shared.web.routing import api_router
 
 router = api_router(prefix="/v1/portfolio", tags=["risk accounting"])
@@ -16,6 +29,18 @@ router = api_router(prefix="/v1/portfolio", tags=["risk accounting"])
 
 def _risk(settings: CustomerApiSettings) -> service.RiskParameters:
     return service.RiskParameters(default_pd=settings.default_pd, lgd_floor=settings.lgd_floor)
+
+
+def reserve_rules(settings: CustomerApiSettings) -> service.ReserveRules:
+    return service.ReserveRules(
+        unearned_premium_rate=settings.unearned_premium_reserve_rate,
+        compensation_rate=settings.compensation_reserve_rate,
+        compensation_cap=settings.compensation_reserve_cap,
+    )
+
+
+def risk_parameters(settings: CustomerApiSettings) -> service.RiskParameters:
+    return _risk(settings)
 
 
 _EXPECTED_LOSS_DOC = """
@@ -53,3 +78,92 @@ async def get_expected_loss(
     return await service.expected_loss(
         session, group_by=group_by, risk=_risk(settings), limit=limit, cursor=cursor
     )
+
+
+_RESERVES_DOC = """
+A year's fee income and the reserves (准备金) the rules require, against the balances finance
+reported for that year (docs/DOMAIN.md §13). A past year is measured at 31 December; the current
+year to date (today, China); a later year is 422.
+
+* `fee_income` = Σ principal × `fee_rate` × days in force in the year / 365 (in force from the
+  activation day to the day before the contract left force; no `fee_rate`, no fee — those
+  contracts are counted in `contracts_without_fee_rate`).
+* `unearned_premium_reserve_required` = 50 % of the fee income.
+* `compensation_reserve_required` = 1 % of the guarantee liability in force at the year's end,
+  added yearly since the first activation; once the accumulated reserve would pass 10 % of that
+  liability only the difference is added. `compensation_reserve_accumulated` is the total.
+* `shortfall` = Σ over the two reserves of max(0, required − reported), the compensation reserve
+  compared accumulated; a year nobody reported counts as zero reserves.
+* `expected_loss` is that of the book as it stands (`GET /v1/portfolio/expected-loss`);
+  `el_to_reserves` = expected loss / the reported reserves, `null` when none are reported.
+Rates are settings (`UNEARNED_PREMIUM_RESERVE_RATE`, `COMPENSATION_RESERVE_RATE`,
+`COMPENSATION_RESERVE_CAP`).
+"""
+
+YearQuery = Annotated[
+    int | None,
+    Query(ge=EARLIEST_YEAR, le=LATEST_YEAR, description="The year; default the current one"),
+]
+
+
+@router.get(
+    "/reserves",
+    response_model=ReserveReport,
+    summary="Fee income and required reserves against those reported",
+    description=_RESERVES_DOC,
+)
+async def get_reserves(
+    session: SessionDep, _: PortfolioRead, settings: SettingsDep, year: YearQuery = None
+) -> ReserveReport:
+    return await service.reserves(
+        session, year=year, rules=reserve_rules(settings), risk=_risk(settings)
+    )
+
+
+def _balance(balance: ReserveBalance, *, status_code: int = 200) -> Response:
+    return json_response(
+        ReserveBalanceOut.model_validate(balance),
+        status_code=status_code,
+        version=balance.version,
+        location=f"/v1/portfolio/reserve-balances/{balance.year}" if status_code == 201 else None,
+    )
+
+
+@router.post(
+    "/reserve-balances",
+    status_code=201,
+    response_model=ReserveBalanceOut,
+    summary="Report the year's reserve balances (finance)",
+    description="The unearned-premium and compensation reserves on the books at the year's "
+    "end. 201 the first time a year is reported; reported again, the year's figures are "
+    "replaced (200) and the change is in the audit log.",
+    responses={
+        200: {"description": "The year had been reported: its figures are replaced"},
+        409: {"description": "Another report of the same year was being recorded; send again"},
+    },
+)
+async def report_reserve_balances(
+    body: ReserveBalanceIn,
+    session: SessionDep,
+    principal: AdminOnly,
+    idempotency: IdempotencyDep,
+) -> Response:
+    async def create() -> Response:
+        balance, created = await service.report_balance(session, body, actor=principal.sub)
+        return _balance(balance, status_code=201 if created else 200)
+
+    return await idempotency.run(body, create)
+
+
+@router.get(
+    "/reserve-balances/{year}",
+    response_model=ReserveBalanceOut,
+    summary="The reserve balances reported for a year",
+    responses={404: {"description": "Nothing reported for that year"}},
+)
+async def get_reserve_balances(
+    year: Annotated[int, Path(ge=EARLIEST_YEAR, le=LATEST_YEAR)],
+    session: SessionDep,
+    _: PortfolioRead,
+) -> Response:
+    return _balance(await service.get_balance(session, year))

@@ -6,12 +6,17 @@ Money is a 2-place string, ratios are numbers rounded to 4 places (``Ratio``).
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from guarantee_shared.schemas.portfolio import GroupBy
-from guarantee_shared.types import MoneyOut, Ratio
+from guarantee_shared.schemas.portfolio import GroupBy, ReserveLines
+from guarantee_shared.types import Money, MoneyOut, Ratio
+
+# Years the figures can be asked for or reported: the ledger's dates are bounded the same way.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2999
 
 
 class _Out(BaseModel):
@@ -49,3 +54,84 @@ class ExpectedLossReport(_Out):
     next_cursor: str | None = Field(
         default=None, description="Only for group_by=customer: the next page's cursor"
     )
+
+
+class ReserveBalanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=EARLIEST_YEAR, le=LATEST_YEAR, description="The year-end reported")
+    unearned_premium_reserve: Money = Field(description="未到期责任准备金 on the books")
+    compensation_reserve: Money = Field(description="担保赔偿准备金 on the books (accumulated)")
+
+
+class ReserveBalanceOut(_Out):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: uuid.UUID
+    year: int
+    unearned_premium_reserve: MoneyOut
+    compensation_reserve: MoneyOut
+    reported_by: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReserveReport(_Out):
+    """A year's fee income and reserves against what finance reported (docs/DOMAIN.md §13)."""
+
+    year: int
+    as_at: date = Field(
+        description="The day the year's figures are measured at: 31 December, or today for the "
+        "current year"
+    )
+    fee_income: MoneyOut = Field(
+        description="Σ principal × fee_rate × days in force in the year / 365"
+    )
+    contracts_without_fee_rate: int = Field(
+        description="Contracts in force during the year with no fee_rate (counted as no fee)"
+    )
+    guarantee_liability: MoneyOut = Field(description="Guarantee liability in force at as_at")
+    unearned_premium_reserve_required: MoneyOut
+    compensation_reserve_required: MoneyOut = Field(
+        description="The compensation reserve to add for the year"
+    )
+    compensation_reserve_accumulated: MoneyOut = Field(
+        description="The compensation reserve required in total at the year's end"
+    )
+    reported_balances: ReserveBalanceOut | None = Field(
+        description="What finance reported for the year; null when nothing was"
+    )
+    shortfall: MoneyOut = Field(
+        description="Σ over the two reserves of max(0, required − reported)"
+    )
+    expected_loss: MoneyOut = Field(description="Expected loss of the book as it stands")
+    el_to_reserves: Ratio = Field(
+        description="expected_loss / reported reserves (both lines); null when none reported"
+    )
+
+    def lines(self) -> ReserveLines:
+        reported = self.reported_balances
+        if reported is None:
+            return ReserveLines(
+                year=self.year,
+                unearned_premium_reserve_required=self.unearned_premium_reserve_required,
+                compensation_reserve_required=self.compensation_reserve_required,
+                compensation_reserve_accumulated=self.compensation_reserve_accumulated,
+                unearned_premium_reserve_reported=None,
+                compensation_reserve_reported=None,
+                shortfall=self.shortfall,
+            )
+        return ReserveLines(
+            year=self.year,
+            unearned_premium_reserve_required=self.unearned_premium_reserve_required,
+            compensation_reserve_required=self.compensation_reserve_required,
+            compensation_reserve_accumulated=self.compensation_reserve_accumulated,
+            unearned_premium_reserve_reported=None
+            if reported is None
+            else reported.unearned_premium_reserve,
+            compensation_reserve_reported=None
+            if reported is None
+            else reported.compensation_reserve,
+            shortfall=self.shortfall,
+        )

@@ -1,7 +1,9 @@
-"""Expected loss (docs/DOMAIN.md §15), aggregated by PostgreSQL (:mod:`customer_api.risk.queries`).
+"""Expected loss and reserves (docs/DOMAIN.md §13), aggregated by PostgreSQL
+(:mod:`customer_api.risk.queries`).
 
-This module pages, binds the configured PD and LGD floor, and turns the few aggregated rows into
-response models. Flushes, never commits.
+This module pages, binds the configured figures, and turns the few aggregated rows into
+response models; the one thing it writes is the reserve balance finance reports. Flushes, never
+commits.
 """
 
 from __future__ import annotations
@@ -9,19 +11,29 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import RowMapping
+from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from customer_api.audit import service as audit
+from customer_api.models import ReserveBalance
+from customer_api.portfolio import service as portfolio
 from customer_api.risk import queries
 from customer_api.risk.queries import ShockSql
-from customer_api.risk.schemas import ExpectedLossGroup, ExpectedLossReport
+from customer_api.risk.schemas import (
+    ExpectedLossGroup,
+    ExpectedLossReport,
+    ReserveBalanceIn,
+    ReserveBalanceOut,
+    ReserveReport,
+)
 from guarantee_shared.clock import business_today
-from guarantee_shared.errors import InvalidInput
+from guarantee_shared.errors import Conflict, InvalidInput, NotFound
 from guarantee_shared.pagination import decode_cursor, encode_cursor
-from guarantee_shared.schemas.portfolio import GroupBy
+from guarantee_shared.schemas.portfolio import GroupBy, RegulatoryFigures
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,15 @@ class RiskParameters:
 
     default_pd: Decimal
     lgd_floor: Decimal
+
+
+@dataclass(frozen=True)
+class ReserveRules:
+    """The configured reserve rates of DOMAIN §13 (暂行办法 art. 30)."""
+
+    unearned_premium_rate: Decimal
+    compensation_rate: Decimal
+    compensation_cap: Decimal
 
 
 async def _customer_page(
@@ -93,3 +114,152 @@ async def expected_loss(
         groups=[ExpectedLossGroup.model_validate(dict(row)) for row in rows],
         next_cursor=next_cursor,
     )
+
+
+def _year_end(year: int, today: date) -> date:
+    """Where a year's figures are measured: its last day, or today while it runs."""
+    if year > today.year:
+        raise InvalidInput(
+            f"{year} has not begun; reserves are measured up to the current year",
+            loc=["query", "year"],
+        )
+    return date(year, 12, 31) if year < today.year else today
+
+
+def accumulate(liabilities: Sequence[tuple[int, Decimal]], rules: ReserveRules) -> list[Decimal]:
+    """The compensation reserve added each year: ``rate`` × the year-end liability, but never
+    taking the accumulated reserve past ``cap`` × that liability (then only the difference, and
+    nothing once it is there). Done here because the cap makes each year depend on the last;
+    the input is one aggregated row per year."""
+    accumulated = Decimal(0)
+    added = []
+    for _, liability in liabilities:
+        provision = max(
+            Decimal(0),
+            min(
+                rules.compensation_rate * liability,
+                rules.compensation_cap * liability - accumulated,
+            ),
+        )
+        accumulated += provision
+        added.append(provision)
+    return added
+
+
+def _shortfall(required: Decimal, reported: Decimal | None) -> Decimal:
+    return max(Decimal(0), required - (reported or Decimal(0)))
+
+
+async def reserves(
+    session: AsyncSession,
+    *,
+    year: int | None,
+    rules: ReserveRules,
+    risk: RiskParameters,
+) -> ReserveReport:
+    """The year's fee income and required reserves against what finance reported, and the
+    current expected loss against those reserves."""
+    today = business_today()
+    year = today.year if year is None else year
+    as_at = _year_end(year, today)
+    fees = (
+        await session.execute(
+            queries.FEE_INCOME, {"first_day": date(year, 1, 1), "last_day": as_at}
+        )
+    ).one()
+    years = [
+        (row.year, row.liability)
+        for row in await session.execute(
+            queries.YEAR_END_LIABILITY, {"year": year, "year_end": as_at}
+        )
+    ]
+    added = accumulate(years, rules)
+    upr_required = rules.unearned_premium_rate * fees.fee_income
+    reported = await session.scalar(select(ReserveBalance).where(ReserveBalance.year == year))
+    accumulated = sum(added, Decimal(0))
+    upr_reported = None if reported is None else reported.unearned_premium_reserve
+    comp_reported = None if reported is None else reported.compensation_reserve
+    shortfall = _shortfall(upr_required, upr_reported) + _shortfall(accumulated, comp_reported)
+    total = reported.unearned_premium_reserve + reported.compensation_reserve if reported else None
+    el = (await el_rows(session, group_by=GroupBy.NONE, risk=risk))[0]["expected_loss"]
+    return ReserveReport(
+        year=year,
+        as_at=as_at,
+        fee_income=fees.fee_income,
+        contracts_without_fee_rate=fees.contracts_without_fee_rate,
+        guarantee_liability=years[-1][1],
+        unearned_premium_reserve_required=upr_required,
+        compensation_reserve_required=added[-1],
+        compensation_reserve_accumulated=accumulated,
+        reported_balances=None if reported is None else ReserveBalanceOut.model_validate(reported),
+        shortfall=shortfall,
+        expected_loss=el,
+        el_to_reserves=el / total if total else None,
+    )
+
+
+async def regulatory(
+    session: AsyncSession,
+    *,
+    net_assets: Decimal,
+    guarantee_investments: Decimal,
+    rules: ReserveRules,
+    risk: RiskParameters,
+) -> RegulatoryFigures:
+    """The regulatory figures (docs/DOMAIN.md §9) with the current year's reserve lines."""
+    figures = await portfolio.regulatory(
+        session, net_assets=net_assets, guarantee_investments=guarantee_investments
+    )
+    report = await reserves(session, year=None, rules=rules, risk=risk)
+    return figures.model_copy(update={"reserves": report.lines()})
+
+
+def _balance_snapshot(balance: ReserveBalance) -> dict[str, Any]:
+    return ReserveBalanceOut.model_validate(balance).model_dump(mode="json")
+
+
+async def report_balance(
+    session: AsyncSession, fields: ReserveBalanceIn, *, actor: str
+) -> tuple[ReserveBalance, bool]:
+    """Record the year's reported reserves; a year reported again has its figures replaced.
+    Answers the row and whether it was created."""
+    existing = await session.scalar(
+        select(ReserveBalance).where(ReserveBalance.year == fields.year).with_for_update()
+    )
+    if existing is None:
+        balance = ReserveBalance(
+            id=uuid.uuid4(),
+            year=fields.year,
+            unearned_premium_reserve=fields.unearned_premium_reserve,
+            compensation_reserve=fields.compensation_reserve,
+            reported_by=actor,
+            version=1,
+        )
+        created = await audit.insert(
+            session,
+            balance,
+            actor=actor,
+            entity_type="reserve_balance",
+            snapshot=_balance_snapshot,
+            on_conflict=lambda: Conflict(
+                f"the reserves of {fields.year} were reported at the same moment; send again"
+            ),
+        )
+        return created, True
+    before = _balance_snapshot(existing)
+    existing.unearned_premium_reserve = fields.unearned_premium_reserve
+    existing.compensation_reserve = fields.compensation_reserve
+    existing.reported_by = actor
+    existing.version += 1
+    updated = await audit.update(
+        session, existing, before=before, actor=actor, entity_type="reserve_balance",
+        snapshot=_balance_snapshot,
+    )  # fmt: skip
+    return updated, False
+
+
+async def get_balance(session: AsyncSession, year: int) -> ReserveBalance:
+    balance = await session.scalar(select(ReserveBalance).where(ReserveBalance.year == year))
+    if balance is None:
+        raise NotFound(f"No reserve balances reported for {year}")
+    return balance

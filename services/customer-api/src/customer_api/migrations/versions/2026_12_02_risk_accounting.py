@@ -1,0 +1,53 @@
+"""risk accounting: reserve balances reported by finance
+
+Revision ID: 0004_risk
+Revises: 0003
+Create Date: 2026-12-02 13:10:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004_risk"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "reserve_balances",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("unearned_premium_reserve", sa.Numeric(precision=18, scale=2), nullable=False),
+        sa.Column("compensation_reserve", sa.Numeric(precision=18, scale=2), nullable=False),
+        sa.Column("reported_by", sa.String(length=200), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.CheckConstraint(
+            "unearned_premium_reserve >= 0 AND compensation_reserve >= 0",
+            name=op.f("ck_reserve_balances_not_negative"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reserve_balances")),
+        sa.UniqueConstraint("year", name=op.f("uq_reserve_balances_year")),
+        schema="customer",
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("reserve_balances", schema="customer")
