@@ -21,20 +21,20 @@ async def _el(client: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
 async def crafted_book(db: asyncpg.Connection) -> Book:
     """Three customers with exposure, one without.
 
-    A  rated PD 0.02, section C: loan 1,000,000 in force, real estate 1,000,000 at haircut 0.3;
-       LGD 1 − 700,000 / 1,000,000 = 0.3; EL 0.02 × 0.3 × 1,000,000 = 6,000.
+    A  rated PD 0.02, section C, region 330106: loan 1,000,000 in force, real estate 1,000,000
+       at haircut 0.3; LGD 1 − 700,000 / 1,000,000 = 0.3; EL 0.02 × 0.3 × 1,000,000 = 6,000.
     B  unrated, section K: loan 2,000,000 at guarantee ratio 0.5, no collateral; EAD 1,000,000,
        PD 0.05 (default), LGD 1; EL 50,000.
-    C  rated PD 0.10 then 0.04 (the latest counts), section C: loan 500,000 in force with a
-       deposit of 800,000; a trade finance compensated 300,000 and recovered 100,000 (balance
-       200,000 at PD 1). EAD 700,000; LGD max(0.1, 1 − 800,000 / 700,000) = 0.1;
+    C  rated PD 0.10 then 0.04 (the latest counts), section C, region 110101: loan 500,000 in
+       force with a deposit of 800,000; a trade finance compensated 300,000 and recovered
+       100,000 (balance 200,000 at PD 1). EAD 700,000; LGD max(0.1, 1 − 800,000 / 700,000) = 0.1;
        EL 0.04 × 0.1 × 500,000 + 1 × 0.1 × 200,000 = 22,000.
     D  unrated, only a repaid contract: no exposure.
     """
     book = Book(db)
-    a = await book.customer("A 制造", industry_section="C")
+    a = await book.customer("A 制造", industry_section="C", region_code="330106")
     b = await book.customer("B 地产", industry_section="K")
-    c = await book.customer("C 制造", industry_section="C")
+    c = await book.customer("C 制造", industry_section="C", region_code="110101")
     d = await book.customer("D 已结清", industry_section="C")
     await book.rating(a, pd="0.02")
     await book.rating(c, pd="0.10", rated_at="2025-01-01T00:00:00+00:00")

@@ -58,6 +58,8 @@ CONTRACT_SCOPES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("customer-api", "GET", r"/v1/portfolio/.*", ("portfolio:read",)),
     # The reserves on the company's books: the contract has no finance scope, so staff (admin).
     ("customer-api", "POST", r"/v1/portfolio/reserve-balances", ("admin",)),
+    # A stress test only reads the book (the run is kept as a record of what was asked).
+    ("customer-api", "POST", r"/v1/portfolio/stress-tests", ("portfolio:read",)),
     ("customer-api", "GET", r"/v1/reports/review", ("portfolio:read",)),
     ("customer-api", "GET", r"/v1/audit", (CR,)),
     ("customer-api", "GET", r"/v1/complaints(/.*)?", (CR,)),

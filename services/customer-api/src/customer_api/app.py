@@ -29,6 +29,7 @@ from customer_api.reports.router import router as reports_router
 from customer_api.reviews.router import router as reviews_router
 from customer_api.risk.router import router as risk_router
 from customer_api.settings import CustomerApiSettings
+from customer_api.stress.router import router as stress_router
 from guarantee_shared.clients.rating_engine import RatingEngineClient
 from guarantee_shared.db.embedded import resolve_database_url
 from guarantee_shared.db.engine import create_engine, create_sessionmaker
@@ -153,6 +154,7 @@ def create_app(
     app.include_router(ratings_router)
     app.include_router(portfolio_router)
     app.include_router(risk_router)
+    app.include_router(stress_router)
     app.include_router(audit_router)
     app.include_router(reviews_router)
     app.include_router(complaints_router)

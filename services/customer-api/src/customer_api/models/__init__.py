@@ -14,7 +14,7 @@ from customer_api.models.partner import (
 )
 from customer_api.models.rating import Job, Rating
 from customer_api.models.review import Complaint, ComplaintEvent, Survey, Verification
-from customer_api.models.risk import ReserveBalance
+from customer_api.models.risk import ReserveBalance, StressTest
 
 __all__ = [
     "SCHEMA",
@@ -40,6 +40,7 @@ __all__ = [
     "PartnerSubscription",
     "Rating",
     "ReserveBalance",
+    "StressTest",
     "Survey",
     "Verification",
 ]

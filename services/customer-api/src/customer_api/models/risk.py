@@ -1,14 +1,17 @@
-"""Risk accounting: the reserve balances finance reports, year by year."""
+"""Risk accounting: the reserve balances finance reports, year by year, and stress tests run."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Integer, String
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from customer_api.models.base import Base, TimestampedMixin, new_id
+from customer_api.models.base import Base, TimestampedMixin, func_now, new_id
 
 
 class ReserveBalance(TimestampedMixin, Base):
@@ -28,3 +31,18 @@ class ReserveBalance(TimestampedMixin, Base):
     compensation_reserve: Mapped[Decimal]
     reported_by: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class StressTest(Base):
+    """A stress test as it was run: its inputs (the shocks resolved from a preset, the net
+    assets, reserves and parameters of the day) and its answer, so it can be read back as it was
+    even after the book has moved on."""
+
+    __tablename__ = "stress_tests"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    preset: Mapped[str | None] = mapped_column(String(40))
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(server_default=func_now())

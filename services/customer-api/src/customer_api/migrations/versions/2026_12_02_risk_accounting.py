@@ -1,4 +1,4 @@
-"""risk accounting: reserve balances reported by finance
+"""risk accounting: reserve balances reported by finance, and stress tests with their inputs
 
 Revision ID: 0004_risk
 Revises: 0003
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0004_risk"
 down_revision: str | None = "0003"
@@ -47,7 +48,24 @@ def upgrade() -> None:
         sa.UniqueConstraint("year", name=op.f("uq_reserve_balances_year")),
         schema="customer",
     )
+    op.create_table(
+        "stress_tests",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("preset", sa.String(length=40), nullable=True),
+        sa.Column("inputs", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("result", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stress_tests")),
+        schema="customer",
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("stress_tests", schema="customer")
     op.drop_table("reserve_balances", schema="customer")
