@@ -1,4 +1,4 @@
-"""Expected loss (docs/DOMAIN.md §15) against hand-computed figures on a crafted book; the test
+"""Expected loss (docs/DOMAIN.md §13) against hand-computed figures on a crafted book; the test
 settings keep the defaults: default PD 0.05, LGD floor 0.10."""
 
 from __future__ import annotations

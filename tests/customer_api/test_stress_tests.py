@@ -1,4 +1,4 @@
-"""Stress tests (docs/DOMAIN.md §16) against hand-computed figures on the expected-loss book of
+"""Stress tests (docs/DOMAIN.md §13) against hand-computed figures on the expected-loss book of
 test_expected_loss (unstressed EL 78,000); the test settings give net assets of 100,000,000.00,
 no investments in other guarantors, default PD 0.05 and LGD floor 0.10.
 

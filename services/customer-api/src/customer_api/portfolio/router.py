@@ -7,10 +7,9 @@ from typing import Annotated
 
 from fastapi import Query
 
-from customer_api.deps import PortfolioRead, SessionDep, SettingsDep
+from customer_api.deps import PortfolioRead, ReserveRulesDep, SessionDep, SettingsDep
 from customer_api.portfolio import service
 from customer_api.risk import service as risk
-from customer_api.risk.router import reserve_rules, risk_parameters
 from guarantee_shared.pagination import DEFAULT_LIMIT
 from guarantee_shared.schemas.portfolio import (
     GroupBy,
@@ -152,12 +151,11 @@ async def get_signals(
     description=_REGULATORY_DOC,
 )
 async def get_regulatory(
-    session: SessionDep, _: PortfolioRead, settings: SettingsDep
+    session: SessionDep, _: PortfolioRead, settings: SettingsDep, rules: ReserveRulesDep
 ) -> RegulatoryFigures:
     return await risk.regulatory(
         session,
         net_assets=settings.guarantor_net_assets,
         guarantee_investments=settings.guarantor_guarantee_investments,
-        rules=reserve_rules(settings),
-        risk=risk_parameters(settings),
+        rules=rules,
     )

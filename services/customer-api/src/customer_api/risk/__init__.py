@@ -1,1 +1,1 @@
-"""Risk accounting: expected loss, reserves and stress tests (docs/DOMAIN.md §15, §16)."""
+"""Risk accounting: expected loss, reserves and stress tests (docs/DOMAIN.md §13)."""

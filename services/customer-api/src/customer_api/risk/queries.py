@@ -1,4 +1,4 @@
-"""The SQL of expected loss, reserves and stress tests (docs/DOMAIN.md §15, §16).
+"""The SQL of expected loss, reserves and stress tests (docs/DOMAIN.md §13).
 
 One statement computes expected loss for every use: the plain figures are the statement with
 no shock, so a stress test without a shock answers the unstressed EL by construction. A shock's
@@ -44,7 +44,7 @@ class ShockSql:
 
 _EXPECTED_LOSS = """
 WITH exposure AS (
-    -- docs/DOMAIN.md §15: in-force liability, and the compensation balance still outstanding.
+    -- docs/DOMAIN.md §13: in-force liability, and the compensation balance still outstanding.
     SELECT c.id AS contract_id, c.customer_id, {key} AS key,
            c.status = 'compensated' AS compensated,
            CASE WHEN c.status = 'compensated'
@@ -172,7 +172,7 @@ def expected_loss(
     return text(sql), params
 
 
-# Customers with exposure (docs/DOMAIN.md §15), walked by primary key from the cursor.
+# Customers with exposure (docs/DOMAIN.md §13), walked by primary key from the cursor.
 EXPOSURE_PAGE = text(
     """
 SELECT cu.id
@@ -190,7 +190,7 @@ LIMIT :limit
 )
 
 
-# docs/DOMAIN.md §15: principal × fee_rate × days in force in [:first_day, :last_day] / 365.
+# docs/DOMAIN.md §13: principal × fee_rate × days in force in [:first_day, :last_day] / 365.
 # A contract is in force from its activation day up to the day before it left force.
 FEE_INCOME = text(
     """

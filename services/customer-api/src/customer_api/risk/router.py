@@ -1,4 +1,4 @@
-"""/v1/portfolio risk accounting: expected loss, reserves, stress tests (docs/DOMAIN.md §15-§16)."""
+"""/v1/portfolio risk accounting: expected loss and reserves (docs/DOMAIN.md §13)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import Path, Query
 from fastapi.responses import Response
 
-from customer_api.deps import AdminOnly, IdempotencyDep, PortfolioRead, SessionDep, SettingsDep
+from customer_api.deps import (
+    AdminOnly,
+    IdempotencyDep,
+    PortfolioRead,
+    ReserveRulesDep,
+    RiskParametersDep,
+    SessionDep,
+)
 from customer_api.models import ReserveBalance
 from customer_api.risk import service
 from customer_api.risk.schemas import (
@@ -18,7 +25,6 @@ from customer_api.risk.schemas import (
     ReserveBalanceOut,
     ReserveReport,
 )
-from customer_api.settings import CustomerApiSettings
 from guarantee_shared.pagination import DEFAULT_LIMIT
 from guarantee_shared.schemas.portfolio import GroupBy
 from guarantee_shared.web.http import CursorQuery, LimitQuery, json_response
@@ -27,24 +33,8 @@ from guarantee_shared.web.routing import api_router
 router = api_router(prefix="/v1/portfolio", tags=["risk accounting"])
 
 
-def _risk(settings: CustomerApiSettings) -> service.RiskParameters:
-    return service.RiskParameters(default_pd=settings.default_pd, lgd_floor=settings.lgd_floor)
-
-
-def reserve_rules(settings: CustomerApiSettings) -> service.ReserveRules:
-    return service.ReserveRules(
-        unearned_premium_rate=settings.unearned_premium_reserve_rate,
-        compensation_rate=settings.compensation_reserve_rate,
-        compensation_cap=settings.compensation_reserve_cap,
-    )
-
-
-def risk_parameters(settings: CustomerApiSettings) -> service.RiskParameters:
-    return _risk(settings)
-
-
 _EXPECTED_LOSS_DOC = """
-Expected loss per group (docs/DOMAIN.md §15), computed by the database on the current book.
+Expected loss per group (docs/DOMAIN.md §13), computed by the database on the current book.
 
 * **EAD** per contract: guarantee liability (balance × guarantee_ratio) of a contract in force
   (`active`, `overdue`), or the compensation balance (compensated − recovered − written off) of
@@ -70,13 +60,13 @@ Only `group_by=customer` is paginated (`limit`, `cursor`, by customer id).
 async def get_expected_loss(
     session: SessionDep,
     _: PortfolioRead,
-    settings: SettingsDep,
+    risk: RiskParametersDep,
     group_by: GroupBy = GroupBy.NONE,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> ExpectedLossReport:
     return await service.expected_loss(
-        session, group_by=group_by, risk=_risk(settings), limit=limit, cursor=cursor
+        session, group_by=group_by, risk=risk, limit=limit, cursor=cursor
     )
 
 
@@ -113,11 +103,13 @@ YearQuery = Annotated[
     description=_RESERVES_DOC,
 )
 async def get_reserves(
-    session: SessionDep, _: PortfolioRead, settings: SettingsDep, year: YearQuery = None
+    session: SessionDep,
+    _: PortfolioRead,
+    rules: ReserveRulesDep,
+    risk: RiskParametersDep,
+    year: YearQuery = None,
 ) -> ReserveReport:
-    return await service.reserves(
-        session, year=year, rules=reserve_rules(settings), risk=_risk(settings)
-    )
+    return await service.reserves(session, year=year, rules=rules, risk=risk)
 
 
 def _balance(balance: ReserveBalance, *, status_code: int = 200) -> Response:

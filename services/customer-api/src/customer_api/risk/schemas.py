@@ -1,4 +1,4 @@
-"""Expected loss, reserves and stress tests at the HTTP boundary (docs/DOMAIN.md §15, §16).
+"""Expected loss, reserves and stress tests at the HTTP boundary (docs/DOMAIN.md §13).
 
 Only customer-api serves these, so they live here rather than in guarantee_shared.schemas.
 Money is a 2-place string, ratios are numbers rounded to 4 places (``Ratio``).
@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from guarantee_shared.schemas.portfolio import GroupBy, ReserveLines
+from guarantee_shared.schemas.portfolio import GroupBy
 from guarantee_shared.types import Money, MoneyOut, Ratio
 
 # Years the figures can be asked for or reported: the ledger's dates are bounded the same way.
@@ -109,29 +109,3 @@ class ReserveReport(_Out):
     el_to_reserves: Ratio = Field(
         description="expected_loss / reported reserves (both lines); null when none reported"
     )
-
-    def lines(self) -> ReserveLines:
-        reported = self.reported_balances
-        if reported is None:
-            return ReserveLines(
-                year=self.year,
-                unearned_premium_reserve_required=self.unearned_premium_reserve_required,
-                compensation_reserve_required=self.compensation_reserve_required,
-                compensation_reserve_accumulated=self.compensation_reserve_accumulated,
-                unearned_premium_reserve_reported=None,
-                compensation_reserve_reported=None,
-                shortfall=self.shortfall,
-            )
-        return ReserveLines(
-            year=self.year,
-            unearned_premium_reserve_required=self.unearned_premium_reserve_required,
-            compensation_reserve_required=self.compensation_reserve_required,
-            compensation_reserve_accumulated=self.compensation_reserve_accumulated,
-            unearned_premium_reserve_reported=None
-            if reported is None
-            else reported.unearned_premium_reserve,
-            compensation_reserve_reported=None
-            if reported is None
-            else reported.compensation_reserve,
-            shortfall=self.shortfall,
-        )

@@ -33,12 +33,12 @@ from customer_api.risk.schemas import (
 from guarantee_shared.clock import business_today
 from guarantee_shared.errors import Conflict, InvalidInput, NotFound
 from guarantee_shared.pagination import decode_cursor, encode_cursor
-from guarantee_shared.schemas.portfolio import GroupBy, RegulatoryFigures
+from guarantee_shared.schemas.portfolio import GroupBy, RegulatoryFigures, ReserveLines
 
 
 @dataclass(frozen=True)
 class RiskParameters:
-    """The configured figures of DOMAIN §15 that EL needs."""
+    """The configured figures of DOMAIN §13 that EL needs."""
 
     default_pd: Decimal
     lgd_floor: Decimal
@@ -150,18 +150,20 @@ def _shortfall(required: Decimal, reported: Decimal | None) -> Decimal:
     return max(Decimal(0), required - (reported or Decimal(0)))
 
 
-async def reserves(
-    session: AsyncSession,
-    *,
-    year: int | None,
-    rules: ReserveRules,
-    risk: RiskParameters,
-) -> ReserveReport:
-    """The year's fee income and required reserves against what finance reported, and the
-    current expected loss against those reserves."""
-    today = business_today()
-    year = today.year if year is None else year
-    as_at = _year_end(year, today)
+@dataclass(frozen=True)
+class _Requirement:
+    """A year's reserve figures before expected loss is set against them."""
+
+    lines: ReserveLines
+    as_at: date
+    fee_income: Decimal
+    contracts_without_fee_rate: int
+    guarantee_liability: Decimal
+    reported: ReserveBalance | None
+
+
+async def _requirement(session: AsyncSession, *, year: int, rules: ReserveRules) -> _Requirement:
+    as_at = _year_end(year, business_today())
     fees = (
         await session.execute(
             queries.FEE_INCOME, {"first_day": date(year, 1, 1), "last_day": as_at}
@@ -175,24 +177,54 @@ async def reserves(
     ]
     added = accumulate(years, rules)
     upr_required = rules.unearned_premium_rate * fees.fee_income
-    reported = await session.scalar(select(ReserveBalance).where(ReserveBalance.year == year))
     accumulated = sum(added, Decimal(0))
+    reported = await session.scalar(select(ReserveBalance).where(ReserveBalance.year == year))
     upr_reported = None if reported is None else reported.unearned_premium_reserve
     comp_reported = None if reported is None else reported.compensation_reserve
-    shortfall = _shortfall(upr_required, upr_reported) + _shortfall(accumulated, comp_reported)
-    total = reported.unearned_premium_reserve + reported.compensation_reserve if reported else None
-    el = (await el_rows(session, group_by=GroupBy.NONE, risk=risk))[0]["expected_loss"]
-    return ReserveReport(
+    lines = ReserveLines(
         year=year,
+        unearned_premium_reserve_required=upr_required,
+        compensation_reserve_required=added[-1],
+        compensation_reserve_accumulated=accumulated,
+        unearned_premium_reserve_reported=upr_reported,
+        compensation_reserve_reported=comp_reported,
+        shortfall=_shortfall(upr_required, upr_reported) + _shortfall(accumulated, comp_reported),
+    )
+    return _Requirement(
+        lines=lines,
         as_at=as_at,
         fee_income=fees.fee_income,
         contracts_without_fee_rate=fees.contracts_without_fee_rate,
         guarantee_liability=years[-1][1],
-        unearned_premium_reserve_required=upr_required,
-        compensation_reserve_required=added[-1],
-        compensation_reserve_accumulated=accumulated,
+        reported=reported,
+    )
+
+
+async def reserves(
+    session: AsyncSession,
+    *,
+    year: int | None,
+    rules: ReserveRules,
+    risk: RiskParameters,
+) -> ReserveReport:
+    """The year's fee income and required reserves against what finance reported, and the
+    current expected loss against those reserves."""
+    year = business_today().year if year is None else year
+    required = await _requirement(session, year=year, rules=rules)
+    lines, reported = required.lines, required.reported
+    total = reported.unearned_premium_reserve + reported.compensation_reserve if reported else None
+    el = (await el_rows(session, group_by=GroupBy.NONE, risk=risk))[0]["expected_loss"]
+    return ReserveReport(
+        year=year,
+        as_at=required.as_at,
+        fee_income=required.fee_income,
+        contracts_without_fee_rate=required.contracts_without_fee_rate,
+        guarantee_liability=required.guarantee_liability,
+        unearned_premium_reserve_required=lines.unearned_premium_reserve_required,
+        compensation_reserve_required=lines.compensation_reserve_required,
+        compensation_reserve_accumulated=lines.compensation_reserve_accumulated,
         reported_balances=None if reported is None else ReserveBalanceOut.model_validate(reported),
-        shortfall=shortfall,
+        shortfall=lines.shortfall,
         expected_loss=el,
         el_to_reserves=el / total if total else None,
     )
@@ -204,14 +236,13 @@ async def regulatory(
     net_assets: Decimal,
     guarantee_investments: Decimal,
     rules: ReserveRules,
-    risk: RiskParameters,
 ) -> RegulatoryFigures:
     """The regulatory figures (docs/DOMAIN.md §9) with the current year's reserve lines."""
     figures = await portfolio.regulatory(
         session, net_assets=net_assets, guarantee_investments=guarantee_investments
     )
-    report = await reserves(session, year=None, rules=rules, risk=risk)
-    return figures.model_copy(update={"reserves": report.lines()})
+    required = await _requirement(session, year=business_today().year, rules=rules)
+    return figures.model_copy(update={"reserves": required.lines})
 
 
 def _balance_snapshot(balance: ReserveBalance) -> dict[str, Any]:

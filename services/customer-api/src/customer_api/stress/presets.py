@@ -1,4 +1,4 @@
-"""The named scenarios of docs/DOMAIN.md §16 (ours), shipped as data.
+"""The named scenarios of docs/DOMAIN.md §13 (ours), shipped as data.
 
 A property downturn hits the collateral of the whole book, not only property developers'
 loans: a fall in prices lowers every real-estate pledge, so the haircut shock has no industry

@@ -1,4 +1,4 @@
-"""/v1/portfolio stress tests (docs/DOMAIN.md §16): run one, read one back, list the presets."""
+"""/v1/portfolio stress tests (docs/DOMAIN.md §13): run one, read one back, list the presets."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ import uuid
 
 from fastapi.responses import Response
 
-from customer_api.deps import IdempotencyDep, PortfolioRead, SessionDep, SettingsDep
-from customer_api.risk.router import risk_parameters
+from customer_api.deps import (
+    IdempotencyDep,
+    PortfolioRead,
+    RiskParametersDep,
+    SessionDep,
+    SettingsDep,
+)
 from customer_api.stress import service
 from customer_api.stress.schemas import StressPresetList, StressTestIn, StressTestOut
 from guarantee_shared.web.http import json_response
@@ -16,7 +21,7 @@ from guarantee_shared.web.routing import api_router
 router = api_router(prefix="/v1/portfolio", tags=["risk accounting"])
 
 _STRESS_DOC = """
-Stress the book as it stands (docs/DOMAIN.md §16) and store the run with its inputs.
+Stress the book as it stands (docs/DOMAIN.md §13) and store the run with its inputs.
 
 * Each shock's `filter` selects exposures: `industry_section`, `region_code` (prefixes),
   `size_class`, `risk_tier` (the customer's) and `product` (the contract's), each a list (or one
@@ -50,6 +55,7 @@ async def run_stress_test(
     session: SessionDep,
     principal: PortfolioRead,
     settings: SettingsDep,
+    risk: RiskParametersDep,
     idempotency: IdempotencyDep,
 ) -> Response:
     async def create() -> Response:
@@ -59,7 +65,7 @@ async def run_stress_test(
             actor=principal.sub,
             net_assets=settings.guarantor_net_assets,
             guarantee_investments=settings.guarantor_guarantee_investments,
-            risk=risk_parameters(settings),
+            risk=risk,
         )
         return json_response(
             result, status_code=201, location=f"/v1/portfolio/stress-tests/{result.id}"

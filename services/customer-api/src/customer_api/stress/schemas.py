@@ -1,4 +1,4 @@
-"""Stress tests at the HTTP boundary (docs/DOMAIN.md §16)."""
+"""Stress tests at the HTTP boundary (docs/DOMAIN.md §13)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Stress tests (docs/DOMAIN.md §16): the expected-loss statement with shocks bound, and what
+"""Stress tests (docs/DOMAIN.md §13): the expected-loss statement with shocks bound, and what
 the stressed loss does to reserves, net assets and leverage. The run is stored with everything
 it was computed from. Flushes, never commits.
 """
