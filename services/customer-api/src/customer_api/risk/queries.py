@@ -207,33 +207,37 @@ WHERE c.activated_on IS NOT NULL AND c.activated_on <= CAST(:last_day AS date)
 )
 
 # The guarantee liability in force at the end of each year from the first activation to :year
-# (that year ends on :year_end), read from the ledger: each event's balance and status hold from
-# its date until the contract's next event.
+# (that year ends on :year_end), read from the ledger in one pass: each event changes the
+# contract's liability in force by the difference from its previous event, the changes are
+# summed by year, and a running sum over the years gives each year-end. (A join of every
+# ledger interval with every year-end cost a nested loop and, planned at millions of rows, JIT.)
 YEAR_END_LIABILITY = text(
     """
-WITH intervals AS (
-    SELECT e.contract_id, e.occurred_on AS from_on, e.balance_after, e.status_after,
-           lead(e.occurred_on) OVER (PARTITION BY e.contract_id ORDER BY e.seq) AS to_on
+WITH changes AS (
+    SELECT e.occurred_on, CAST(extract(year FROM e.occurred_on) AS int) AS year,
+           liability - coalesce(lag(liability) OVER (PARTITION BY e.contract_id ORDER BY e.seq), 0)
+               AS change
     FROM customer.contract_events e
+    JOIN customer.contracts c ON c.id = e.contract_id
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN e.status_after IN ('active', 'overdue')
+                    THEN e.balance_after * c.guarantee_ratio ELSE 0 END AS liability
+    ) AS after_event
+),
+by_year AS (
+    SELECT year, sum(change) AS change
+    FROM changes
+    WHERE occurred_on <= CAST(:year_end AS date)
+    GROUP BY year
 ),
 first_year AS (
-    SELECT coalesce(CAST(extract(year FROM min(e.occurred_on)) AS int), CAST(:year AS int)) AS year
-    FROM customer.contract_events e
-    WHERE e.type = 'activate'
-),
-year_ends AS (
-    SELECT y AS year,
-           CASE WHEN y = CAST(:year AS int) THEN CAST(:year_end AS date)
-                ELSE make_date(y, 12, 31) END AS day
-    FROM first_year f, generate_series(least(f.year, CAST(:year AS int)), CAST(:year AS int)) AS y
+    SELECT coalesce(min(year), CAST(:year AS int)) AS year FROM by_year
 )
-SELECT ye.year, coalesce(sum(i.balance_after * c.guarantee_ratio), 0) AS liability
-FROM year_ends ye
-LEFT JOIN intervals i
-       ON i.from_on <= ye.day AND (i.to_on IS NULL OR i.to_on > ye.day)
-      AND i.status_after IN ('active', 'overdue')
-LEFT JOIN customer.contracts c ON c.id = i.contract_id
-GROUP BY ye.year
-ORDER BY ye.year
+SELECT y AS year,
+       sum(coalesce(b.change, 0)) OVER (ORDER BY y) AS liability
+FROM first_year f
+CROSS JOIN generate_series(least(f.year, CAST(:year AS int)), CAST(:year AS int)) AS y
+LEFT JOIN by_year b ON b.year = y
+ORDER BY y
 """
 )
