@@ -66,22 +66,23 @@ collateral AS (
     GROUP BY e.customer_id
 ),
 per_customer AS (
-    SELECT e.customer_id, sum(e.ead) AS ead,
-           (SELECT CAST(r.result ->> 'pd' AS numeric)
-            FROM customer.ratings r
-            WHERE r.customer_id = e.customer_id
-            ORDER BY r.rated_at DESC, r.id DESC
-            LIMIT 1) AS rated_pd
-    FROM exposure e
-    GROUP BY e.customer_id
+    SELECT e.customer_id, sum(e.ead) AS ead FROM exposure e GROUP BY e.customer_id
 ),
 risk AS (
-    -- LGD per customer on all its exposure; greatest() skips the NULL of an EAD of zero.
-    SELECT p.customer_id, p.rated_pd,
+    -- LGD per customer on all its exposure; greatest() skips the NULL of an EAD of zero. The
+    -- latest rating is looked up after the aggregate, one index probe per customer.
+    SELECT p.customer_id, rating.pd AS rated_pd,
            greatest(CAST(:lgd_floor AS numeric),
                     1 - coalesce(col.value, 0) / nullif(p.ead, 0)) AS lgd
     FROM per_customer p
     LEFT JOIN collateral col ON col.customer_id = p.customer_id
+    LEFT JOIN LATERAL (
+        SELECT CAST(r.result ->> 'pd' AS numeric) AS pd
+        FROM customer.ratings r
+        WHERE r.customer_id = p.customer_id
+        ORDER BY r.rated_at DESC, r.id DESC
+        LIMIT 1
+    ) AS rating ON TRUE
 ),
 contributions AS (
     SELECT e.key, e.customer_id, e.ead, e.compensated, r.lgd,
