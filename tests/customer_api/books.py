@@ -9,9 +9,10 @@ them.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import asyncpg
@@ -106,16 +107,17 @@ class Book:
         credit_grade: str | None = None,
         next_review_due: str | None = None,
         status: str = "active",
+        region_code: str | None = None,
     ) -> uuid.UUID:
         customer_id = uuid.uuid4()
         await self.db.execute(
             """INSERT INTO customer.customers (id, name, credit_code, industry_code,
                    industry_section, related_group, status, size_class, customer_class,
-                   risk_tier, credit_grade, next_review_due, version)
-               VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10, $11, 1)""",
+                   risk_tier, credit_grade, next_review_due, region_code, version)
+               VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1)""",
             customer_id, name, credit_code(), industry_section, related_group, status,
             size_class, customer_class, risk_tier, credit_grade,
-            date.fromisoformat(next_review_due) if next_review_due else None,
+            date.fromisoformat(next_review_due) if next_review_due else None, region_code,
         )  # fmt: skip
         return customer_id
 
@@ -129,6 +131,8 @@ class Book:
         lender: str = "Bank X",
         guarantee_ratio: str | int = 1,
         start_date: str = "2020-01-01",
+        maturity_date: str = "2030-12-31",
+        fee_rate: str | None = None,
     ) -> uuid.UUID:
         """A contract whose stored state is its ``events`` replayed from ``pending``."""
         state = _State(principal=Decimal(principal), ratio=Decimal(guarantee_ratio))
@@ -140,14 +144,14 @@ class Book:
             """INSERT INTO customer.contracts (id, customer_id, contract_no, lender, product,
                    principal, guarantee_ratio, start_date, maturity_date, status,
                    outstanding_balance, overdue_amount, overdue_since, compensated_amount,
-                   recovered_amount, loss_amount, activated_on, released_on, version)
+                   recovered_amount, loss_amount, activated_on, released_on, fee_rate, version)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                   $17, $18, 1)""",
+                   $17, $18, $19, 1)""",
             contract_id, customer_id, f"BK-{self._contracts:04d}-{contract_id.hex[:6]}", lender,
             product, state.principal, state.ratio, date.fromisoformat(start_date),
-            date(2030, 12, 31), state.status, state.balance, state.overdue_amount,
+            date.fromisoformat(maturity_date), state.status, state.balance, state.overdue_amount,
             state.overdue_since, state.compensated, state.recovered, state.lost,
-            state.activated_on, state.released_on,
+            state.activated_on, state.released_on, None if fee_rate is None else Decimal(fee_rate),
         )  # fmt: skip
         await self.db.executemany(
             """INSERT INTO customer.contract_events (contract_id, seq, type, amount, occurred_on,
@@ -170,6 +174,20 @@ class Book:
                    version)
                VALUES ($1, $2, $3, $4, $5, 1)""",
             uuid.uuid4(), contract_id, kind, Decimal(appraised_value), Decimal(haircut),
+        )  # fmt: skip
+
+    async def rating(
+        self, customer_id: uuid.UUID, *, pd: str, rated_at: str = "2026-06-01T00:00:00+00:00"
+    ) -> None:
+        """A rating in the history whose result carries ``pd`` (the figure EL reads)."""
+        await self.db.execute(
+            """INSERT INTO customer.ratings (id, customer_id, rated_at, as_of, request_hash,
+                   model_version, score, credit_grade, risk_tier, customer_class, size_class,
+                   result, actor)
+               VALUES ($1, $2, $3, $4, 'book', 'v1', 600, 'BB', 'medium', 'general', 'small',
+                   $5::jsonb, 'book@example.com')""",
+            uuid.uuid4(), customer_id, datetime.fromisoformat(rated_at),
+            datetime.fromisoformat(rated_at).date(), json.dumps({"pd": float(pd)}),
         )  # fmt: skip
 
     async def statement(

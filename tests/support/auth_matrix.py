@@ -65,6 +65,10 @@ CONTRACT_SCOPES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("customer-api", "POST", r"/v1/approvals/\{approval_id\}/decision", ("approvals:decide",)),
     ("customer-api", "GET", r"/v1/approvals(/.*)?", (KR,)),
     ("customer-api", "POST", r"/v1/approvals", (KW,)),
+    # The reserves on the company's books: the contract has no finance scope, so staff (admin).
+    ("customer-api", "POST", r"/v1/portfolio/reserve-balances", ("admin",)),
+    # A stress test only reads the book (the run is kept as a record of what was asked).
+    ("customer-api", "POST", r"/v1/portfolio/stress-tests", ("portfolio:read",)),
     ("customer-api", "GET", r"/v1/reports/review", ("portfolio:read",)),
     ("customer-api", "GET", r"/v1/audit", (CR,)),
     # The industry watch-list is customer policy data, read and kept like customers.

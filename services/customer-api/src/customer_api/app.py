@@ -32,7 +32,9 @@ from customer_api.ratings.jobs import JobRunner
 from customer_api.ratings.router import router as ratings_router
 from customer_api.reports.router import router as reports_router
 from customer_api.reviews.router import router as reviews_router
+from customer_api.risk.router import router as risk_router
 from customer_api.settings import CustomerApiSettings
+from customer_api.stress.router import router as stress_router
 from customer_api.work.router import (
     campaigns_router,
     customer_findings_router,
@@ -164,6 +166,8 @@ def create_app(
     app.include_router(contracts_router)
     app.include_router(ratings_router)
     app.include_router(portfolio_router)
+    app.include_router(risk_router)
+    app.include_router(stress_router)
     app.include_router(audit_router)
     app.include_router(reviews_router)
     app.include_router(complaints_router)

@@ -11,6 +11,7 @@ from customer_api.imports.runner import ImportRunner
 from customer_api.models import IdempotencyKey
 from customer_api.policy.service import PolicyLimits
 from customer_api.ratings.jobs import JobRunner
+from customer_api.risk.service import ReserveRules, RiskParameters
 from customer_api.settings import CustomerApiSettings
 from guarantee_shared.clients.alerting import AlertingClient
 from guarantee_shared.clients.rating_engine import RatingEngineClient
@@ -69,6 +70,21 @@ async def alerting_client(settings: SettingsDep) -> AsyncIterator[AlertingClient
         yield client
 
 
+def _risk_parameters(settings: SettingsDep) -> RiskParameters:
+    return RiskParameters(default_pd=settings.default_pd, lgd_floor=settings.lgd_floor)
+
+
+def _reserve_rules(settings: SettingsDep) -> ReserveRules:
+    return ReserveRules(
+        unearned_premium_rate=settings.unearned_premium_reserve_rate,
+        compensation_rate=settings.compensation_reserve_rate,
+        compensation_cap=settings.compensation_reserve_cap,
+    )
+
+
+# The configured figures of docs/DOMAIN.md §16 that expected loss and reserves use.
+RiskParametersDep = Annotated[RiskParameters, Depends(_risk_parameters)]
+ReserveRulesDep = Annotated[ReserveRules, Depends(_reserve_rules)]
 RatingClientDep = Annotated[RatingEngineClient, Depends(_rating_client)]
 JobRunnerDep = Annotated[JobRunner, Depends(_job_runner)]
 ImportRunnerDep = Annotated[ImportRunner, Depends(_import_runner)]
@@ -119,6 +135,8 @@ __all__ = [
     "PortfolioRead",
     "RatingClientDep",
     "RatingsRead",
+    "ReserveRulesDep",
+    "RiskParametersDep",
     "SessionDep",
     "SettingsDep",
 ]

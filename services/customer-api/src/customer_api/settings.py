@@ -60,6 +60,15 @@ class CustomerApiSettings(DeliverySettings):
     complaint_due_days: dict[str, int] = Field(
         default_factory=lambda: dict(DEFAULT_COMPLAINT_DUE_DAYS)
     )
+    # DOMAIN §16: the PD of a customer without a rating, and the least LGD of a customer.
+    default_pd: Decimal = Field(default=Decimal("0.05"), gt=0, le=1)
+    lgd_floor: Decimal = Field(default=Decimal("0.10"), ge=0, le=1)
+    # DOMAIN §16 reserves (融资性担保公司管理暂行办法 art. 30): the unearned-premium reserve as a
+    # share of the year's fee income; the compensation reserve added yearly as a share of the
+    # year-end liability, until the accumulated reserve reaches the cap share of it.
+    unearned_premium_reserve_rate: Decimal = Field(default=Decimal("0.50"), ge=0, le=1)
+    compensation_reserve_rate: Decimal = Field(default=Decimal("0.01"), ge=0, le=1)
+    compensation_reserve_cap: Decimal = Field(default=Decimal("0.10"), ge=0, le=1)
     # Ledger imports: the largest accepted upload, rows per committed batch, errors kept.
     import_max_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     import_batch_rows: int = Field(default=500, ge=1, le=10_000)

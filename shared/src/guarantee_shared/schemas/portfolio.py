@@ -158,6 +158,31 @@ class GroupConcentration(_Result):
     within_limit: bool
 
 
+class ReserveLines(_Result):
+    """The reserves (准备金) the rules require for a year against those finance reported
+    (docs/DOMAIN.md §16); the current year is measured to date."""
+
+    year: int
+    unearned_premium_reserve_required: MoneyOut = Field(
+        description="未到期责任准备金: the configured share (50 %) of the year's fee income"
+    )
+    compensation_reserve_required: MoneyOut = Field(
+        description="担保赔偿准备金 to add for the year: 1 % of the year-end guarantee liability, "
+        "or only the difference up to the 10 % cap on the accumulated reserve"
+    )
+    compensation_reserve_accumulated: MoneyOut = Field(
+        description="The compensation reserve required in total up to the year's end"
+    )
+    unearned_premium_reserve_reported: MoneyOut | None = Field(
+        description="As finance reported it for the year; null when nothing was reported"
+    )
+    compensation_reserve_reported: MoneyOut | None
+    shortfall: MoneyOut = Field(
+        description="Σ over the two reserves of max(0, required − reported); a reserve not "
+        "reported counts as zero"
+    )
+
+
 class RegulatoryFigures(_Result):
     """Leverage and concentration against the limits of docs/DOMAIN.md §9 (条例 arts. 15-17)."""
 
@@ -182,6 +207,9 @@ class RegulatoryFigures(_Result):
     largest_group: GroupConcentration | None
     top_customers: list[CustomerConcentration] = Field(description="Up to 10, largest first")
     top_groups: list[GroupConcentration] = Field(description="Up to 10, largest first")
+    reserves: ReserveLines | None = Field(
+        default=None, description="The current year's reserve lines (docs/DOMAIN.md §16)"
+    )
 
 
 __all__ = [
@@ -192,6 +220,7 @@ __all__ = [
     "IndicatorReport",
     "Period",
     "RegulatoryFigures",
+    "ReserveLines",
     "Signal",
     "SignalKind",
     "SignalPage",

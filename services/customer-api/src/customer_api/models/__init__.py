@@ -16,6 +16,7 @@ from customer_api.models.partner import (
 )
 from customer_api.models.rating import Job, Rating
 from customer_api.models.review import Complaint, ComplaintEvent, Survey, Verification
+from customer_api.models.risk import ReserveBalance, StressTest
 from customer_api.models.watch import IndustryWatch
 from customer_api.models.work import Finding, ReviewCampaign, ReviewTask
 
@@ -46,8 +47,10 @@ __all__ = [
     "PartnerLender",
     "PartnerSubscription",
     "Rating",
+    "ReserveBalance",
     "ReviewCampaign",
     "ReviewTask",
+    "StressTest",
     "Survey",
     "Verification",
 ]

@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import Query
 
-from customer_api.deps import PortfolioRead, SessionDep, SettingsDep
+from customer_api.deps import PortfolioRead, ReserveRulesDep, SessionDep, SettingsDep
 from customer_api.portfolio import service
+from customer_api.risk import service as risk
 from guarantee_shared.pagination import DEFAULT_LIMIT
 from guarantee_shared.schemas.portfolio import (
     GroupBy,
@@ -98,6 +99,8 @@ Leverage and concentration of financing guarantees in force (docs/DOMAIN.md §9;
 * Concentration: financing liability to one customer ≤ 10 % of net assets; to a related group
   (customers sharing `related_group`; a customer in no group is a group of its own) ≤ 15 %.
   Net assets and investments come from the service's configuration.
+* `reserves`: the current year's reserve lines (required, reported, shortfall), as
+  `GET /v1/portfolio/reserves` gives them.
 """
 
 
@@ -154,10 +157,11 @@ async def get_signals(
     description=_REGULATORY_DOC,
 )
 async def get_regulatory(
-    session: SessionDep, _: PortfolioRead, settings: SettingsDep
+    session: SessionDep, _: PortfolioRead, settings: SettingsDep, rules: ReserveRulesDep
 ) -> RegulatoryFigures:
-    return await service.regulatory(
+    return await risk.regulatory(
         session,
         net_assets=settings.guarantor_net_assets,
         guarantee_investments=settings.guarantor_guarantee_investments,
+        rules=rules,
     )

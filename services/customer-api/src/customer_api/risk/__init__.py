@@ -1,0 +1,1 @@
+"""Risk accounting: expected loss, reserves and stress tests (docs/DOMAIN.md §16)."""
