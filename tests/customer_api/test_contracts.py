@@ -123,8 +123,11 @@ async def test_nul_characters_and_extreme_values_never_reach_the_database_as_err
         assert response.json()["errors"][0]["loc"] == ["body", field]
     nul_filter = await client.get("/v1/contracts", params={"lender": "a\x00"})
     assert nul_filter.status_code == 422
+    # A performance bond: no concentration or leverage cap applies to a non-financing guarantee
+    # (test_policy.py covers those), so the widest amount is activated and stored.
     widest = contract_body(
         customer_id,
+        product="performance_bond",
         principal="9999999999999999.99",
         start_date="0001-01-01",
         maturity_date="9999-12-31",
