@@ -4,6 +4,7 @@ state machine, and verifications closing tasks."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -217,6 +218,18 @@ async def test_verification_by_the_assignee_closes_the_task(
         ("event.start", LI),
         ("event.complete", LI),
     ]
+
+
+async def test_an_event_note_is_kept_in_the_task_history(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    task = await _one_task(client)
+    cancelled = await _event(client, task["id"], "cancel", note="Customer merged into another")
+    assert cancelled.status_code == 200, cancelled.text
+    after = await db.fetchval(
+        "select after from customer.audit_log where entity_type = 'review_task'"
+    )
+    assert json.loads(after)["note"] == "Customer merged into another"
 
 
 @pytest.mark.parametrize(

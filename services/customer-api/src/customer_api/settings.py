@@ -39,7 +39,7 @@ class CustomerApiSettings(DeliverySettings):
     # The guarantee company's own net assets, for leverage and concentration (DOMAIN §9).
     guarantor_net_assets: Decimal = Field(default=Decimal("500000000.00"), gt=0)
     guarantor_guarantee_investments: Decimal = Field(default=Decimal("0"), ge=0)
-    # DOMAIN §12: an unrated or stale-rated customer is a violation, not a warning.
+    # DOMAIN §14: an unrated or stale-rated customer is a violation, not a warning.
     policy_require_rating: bool = False
     # Days an approval stays open to decide, and an approved one to use.
     approval_ttl_days: int = Field(default=30, gt=0, le=3650)

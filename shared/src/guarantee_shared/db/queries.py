@@ -35,14 +35,18 @@ async def get_or_404(
     """The ``model`` row whose ``id`` is ``ident`` (and whose columns match ``parent``, e.g.
     ``customer_id=…`` for a resource nested under a customer), or :class:`NotFound`.
 
-    ``for_update`` locks the row for the transaction and reads it afresh under the lock;
+    ``for_update`` locks the row for the transaction (``FOR NO KEY UPDATE``) and reads it
+    afresh under the lock;
     ``for_share`` takes the share lock instead (holds off writers, not other readers).
     """
     query = select(model).where(getattr(model, "id") == ident)  # noqa: B009 - any mapped model
     for name, value in parent.items():
         query = query.where(getattr(model, name) == value)
     if for_update or for_share:
-        query = query.with_for_update(read=for_share and not for_update)
+        # FOR NO KEY UPDATE for an update (what the UPDATE itself takes, so foreign-key checks
+        # of rows referring to this one do not wait on it), FOR SHARE to hold writers off.
+        shared = for_share and not for_update
+        query = query.with_for_update(read=shared, key_share=not shared)
         query = query.execution_options(populate_existing=True)
     row = await session.scalar(query)
     if row is None:

@@ -27,7 +27,7 @@ from customer_api.models import Contract, ContractEvent, Customer
 from customer_api.policy import service as policy
 from customer_api.policy.rules import NEVER_OVERRIDDEN
 from customer_api.policy.schemas import FindingOut
-from customer_api.policy.service import PolicyLimits
+from customer_api.policy.service import PolicyLimits, lock_customer_and_group
 from guarantee_shared.db.queries import ensure_exists, get_or_404, keyset_page
 from guarantee_shared.errors import Conflict, PolicyViolation
 from guarantee_shared.versions import check_version
@@ -119,10 +119,19 @@ async def record_event(
 ) -> tuple[ContractEvent, Contract]:
     """Record one ledger event and apply it to the contract, or refuse it changing nothing.
 
-    The contract row is locked first, so concurrent events on one contract are judged one
-    after another against the state the previous one left (no lost update, no overdraft).
-    An ``activate`` must pass the policy (DOMAIN §12) unless ``policy`` is None.
+    The contract row is locked (after its customer's for an ``activate``), so concurrent
+    events on one contract are judged one after another against the state the previous one
+    left (no lost update, no overdraft). An ``activate`` must pass the policy (DOMAIN §14)
+    unless ``policy`` is None.
     """
+    if event.type is EventType.activate and policy is not None:
+        # The customer (and group) before the contract, the order a contracts import takes
+        # them in: the other order could deadlock an activation against an import.
+        customer_id = await session.scalar(
+            select(Contract.customer_id).where(Contract.id == contract_id)
+        )
+        if customer_id is not None:
+            await lock_customer_and_group(session, customer_id)
     contract = await get(session, contract_id, for_update=True)
     if expected_version is not None:
         check_version(current=contract.version, expected=expected_version)

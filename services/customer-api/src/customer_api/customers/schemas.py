@@ -35,7 +35,7 @@ class CustomerStatus(StrEnum):
 
 
 class Ownership(StrEnum):
-    """客户性质 (docs/DOMAIN.md §17)."""
+    """客户性质 (docs/DOMAIN.md §15)."""
 
     state_owned = "state_owned"
     private = "private"
@@ -46,7 +46,7 @@ class Ownership(StrEnum):
 
 
 class MarketPosition(StrEnum):
-    """市场地位 (docs/DOMAIN.md §17)."""
+    """市场地位 (docs/DOMAIN.md §15)."""
 
     leader = "leader"
     major = "major"

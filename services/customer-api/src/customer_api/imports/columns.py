@@ -149,7 +149,7 @@ VALUE_ALIASES: Final[Mapping[str, Mapping[str, str]]] = {
         "诉讼保全": "litigation_preservation",
         "其他": "other",
     },
-    # docs/DOMAIN.md §17; the longer names are how registers and credit reports write them.
+    # docs/DOMAIN.md §15; the longer names are how registers and credit reports write them.
     "ownership": {
         "国有": "state_owned",
         "国企": "state_owned",

@@ -67,7 +67,7 @@ class Customer(TimestampedMixin, Base):
     last_verified_at: Mapped[datetime | None]
     next_review_due: Mapped[date | None]
 
-    # 客户性质 and 市场地位 (docs/DOMAIN.md §17); the closed sets are the API's to enforce.
+    # 客户性质 and 市场地位 (docs/DOMAIN.md §15); the closed sets are the API's to enforce.
     ownership: Mapped[str | None] = mapped_column(String(12), index=True)
     market_position: Mapped[str | None] = mapped_column(String(10), index=True)
 

@@ -39,7 +39,7 @@ class Rating(Base):
     size_class: Mapped[str] = mapped_column(String(10))
     result: Mapped[dict[str, Any]] = mapped_column(JSONB)
     # The liability the engine deducted from the limit it recommended: the policy's limit rule
-    # adds it back (DOMAIN §12). Null for ratings stored before it was kept.
+    # adds it back (DOMAIN §14). Null for ratings stored before it was kept.
     seen_liability: Mapped[Decimal | None]
     # "model" from the engine, "override" from an approved rating_override (four eyes).
     source: Mapped[str] = mapped_column(String(10), default="model", server_default="model")

@@ -44,9 +44,16 @@ class Check:
     exposure: Exposure
 
 
+async def lock_customer_and_group(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    """Lock the customer's row and its related group's rows, as an activation does before
+    it locks the contract (the order every writer of both takes; 404 for no such customer)."""
+    await _lock_customer_and_group(session, await get_or_404(session, Customer, customer_id))
+
+
 async def _lock_customer_and_group(session: AsyncSession, customer: Customer) -> None:
     # In id order, so activations for two customers of one group never wait on each other in
-    # a cycle.
+    # a cycle. FOR NO KEY UPDATE, the lock an UPDATE of these rows takes itself: it keeps
+    # foreign-key checks (a campaign's tasks, a new contract) from waiting on it.
     same_group = and_(
         Customer.related_group.is_not(None), Customer.related_group == customer.related_group
     )
@@ -55,7 +62,7 @@ async def _lock_customer_and_group(session: AsyncSession, customer: Customer) ->
         select(Customer)
         .where(or_(Customer.id == customer.id, same_group))
         .order_by(Customer.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
 

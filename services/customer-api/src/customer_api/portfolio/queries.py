@@ -373,7 +373,7 @@ WITH in_force AS (
            c.product NOT IN :non_financing AS financing
     FROM customer.contracts c
     WHERE c.status IN ('active', 'overdue')
-    -- A contract about to be activated (the policy check, DOMAIN §12): the figures "after" it.
+    -- A contract about to be activated (the policy check, DOMAIN §14): the figures "after" it.
     UNION ALL
     SELECT CAST(:proposed_customer AS uuid), CAST(:proposed_product AS text),
            CAST(:proposed_balance AS numeric),

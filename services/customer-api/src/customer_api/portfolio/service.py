@@ -242,7 +242,7 @@ def _group(item: dict[str, Any], net_assets: Decimal) -> GroupConcentration:
 
 @dataclass(frozen=True)
 class ProposedContract:
-    """A contract not yet in force, counted as if it were (the policy check, DOMAIN §12)."""
+    """A contract not yet in force, counted as if it were (the policy check, DOMAIN §14)."""
 
     customer_id: uuid.UUID
     product: str

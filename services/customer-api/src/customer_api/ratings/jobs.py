@@ -146,7 +146,7 @@ class JobRunner(PolledWorker):
                     select(Customer)
                     .where(Customer.id.in_(ids))
                     .order_by(Customer.id)
-                    .with_for_update()
+                    .with_for_update(key_share=True)  # FOR NO KEY UPDATE: FK checks pass
                 )
             }
             errors = list(job.errors)

@@ -41,7 +41,7 @@ INDUSTRY: Final = {
     "T": "国际组织",
     "unknown": "行业未知",
 }
-# docs/DOMAIN.md §17, in the order the report lists them.
+# docs/DOMAIN.md §15, in the order the report lists them.
 OWNERSHIP: Final = {
     "state_owned": "国有",
     "private": "民营",

@@ -271,7 +271,8 @@ async def record_event(
         before=before,
         actor=actor,
         entity_type="review_task",
-        snapshot=task_snapshot,
+        # The event's note has no column of its own: the audit entry, the task's history, keeps it.
+        snapshot=lambda t: {**task_snapshot(t), "note": event.note},
         action=f"event.{event.type.value}",
     )
 
