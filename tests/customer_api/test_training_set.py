@@ -9,14 +9,17 @@ from typing import Any
 
 import asyncpg
 import httpx
+from fastapi import FastAPI
 
 from customer_api.ratings.service import request_hash
 from guarantee_shared.clock import add_months, business_today
+from guarantee_shared.db.engine import create_engine, create_sessionmaker
 from guarantee_shared.schemas.rating import RatingRequest
 from tests.customer_api.backtest_steps import compensated, rate
 from tests.customer_api.books import Book
 from tests.customer_api.contract_steps import new_customer
 from tests.support.auth import bearer
+from tests.support.processes import free_port
 
 PATH = "/v1/ratings/training-set"
 
@@ -113,3 +116,23 @@ async def test_needs_portfolio_read(anon: httpx.AsyncClient) -> None:
     assert response.status_code == 403
     response = await anon.get(PATH, params=params, headers=bearer("portfolio:read"))
     assert response.status_code == 200
+
+
+async def test_a_database_out_of_reach_is_a_503_before_any_line(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    working = app.state.sessionmaker
+    unreachable = create_engine(
+        f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere", application_name="test"
+    )
+    app.state.sessionmaker = create_sessionmaker(unreachable)
+    try:
+        response = await client.get(
+            "/v1/ratings/training-set", params={"from": "2024-01-01", "to": "2024-06-30"}
+        )
+    finally:
+        app.state.sessionmaker = working
+        await unreachable.dispose()
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "retry-after" in response.headers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated
 
@@ -260,9 +261,18 @@ async def get_training_set(
 ) -> JsonLinesResponse:
     backtest.check_training_window(start, end, horizon_months=horizon_months)
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    return JsonLinesResponse(
-        backtest.training_set(maker, start=start, end=end, horizon_months=horizon_months)
-    )
+    lines = backtest.training_set(maker, start=start, end=end, horizon_months=horizon_months)
+    # The first chunk before the 200: a database that cannot be reached is then a 503 problem,
+    # not a 200 with a body cut short (or an empty one, which means an empty range).
+    first = await anext(lines, b"")
+    return JsonLinesResponse(_after(first, lines))
+
+
+async def _after(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if first:
+        yield first
+    async for chunk in rest:
+        yield chunk
 
 
 @router.get(
