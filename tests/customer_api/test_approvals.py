@@ -7,11 +7,13 @@ stop at 10,000,000.00: an activation of 12,000,000.00 needs an override.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
 import httpx
 
+from guarantee_shared.clock import business_today
 from tests.customer_api.books import Book
 from tests.customer_api.contract_steps import ACTIVATED_ON, new_contract, new_customer
 from tests.support.auth import ALL_SCOPES, bearer
@@ -274,6 +276,10 @@ async def test_an_approved_rating_override_is_in_effect_until_the_next_rating(
     )
     assert newest["result"]["credit_grade"] == grade
     assert history[1]["source"] == "model"
+    # Put in the high tier, the customer is reviewed on the high tier's timetable (30 days).
+    assert newest["result"]["review_interval_days"] == 30
+    due = business_today() + timedelta(days=30)  # never verified: from its creation, today
+    assert after["next_review_due"] == due.isoformat()
     # What a partner bank's look-up shows is the grade in effect.
     shown = await client.get(f"/v1/ratings/{customer['credit_code']}")
     assert shown.json()["credit_grade"] == grade

@@ -130,13 +130,15 @@ async def test_loading_the_demo_writes_a_consistent_book_once(
     assert audited == 200 + len(contracts)
     # Its concentrated contracts were activated on overrides a second person approved.
     overrides = await db.fetch(
-        "SELECT requested_by, decided_by, consumed_at FROM customer.approvals"
+        "SELECT requested_by, decision, decided_by, consumed_at FROM customer.approvals"
     )
     assert overrides
-    assert {(o["requested_by"], o["decided_by"]) for o in overrides} == {
-        (ACTOR, "demo-risk-officer")
+    assert {(o["requested_by"], o["decision"], o["decided_by"]) for o in overrides} == {
+        (ACTOR, "approve", "demo-risk-officer")
     }
-    assert all(o["consumed_at"] is not None for o in overrides)
+    # Customers load concurrently: as other contracts close, an activation refused at first
+    # may pass on its retry, and an override is used up only when it was needed.
+    assert any(o["consumed_at"] is not None for o in overrides)
 
     await _each_partner_sees_the_customers_its_names_finance(app, db)
     assert summary.partners == 2

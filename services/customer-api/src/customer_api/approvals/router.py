@@ -93,6 +93,17 @@ async def get_approval(approval_id: uuid.UUID, session: SessionDep, _: Contracts
     },
 )
 async def decide(
-    approval_id: uuid.UUID, body: DecisionIn, session: SessionDep, principal: ApprovalsDecide
+    approval_id: uuid.UUID,
+    body: DecisionIn,
+    session: SessionDep,
+    principal: ApprovalsDecide,
+    settings: SettingsDep,
 ) -> Response:
-    return _respond(await service.decide(session, approval_id, body, actor=principal.sub))
+    decided = await service.decide(
+        session,
+        approval_id,
+        body,
+        actor=principal.sub,
+        review_intervals=settings.review_interval_days,
+    )
+    return _respond(decided)

@@ -12,7 +12,7 @@ for an approval to expire. A decision is final; the requester may not decide the
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -113,7 +113,12 @@ async def get(
 
 
 async def decide(
-    session: AsyncSession, approval_id: uuid.UUID, body: DecisionIn, *, actor: str
+    session: AsyncSession,
+    approval_id: uuid.UUID,
+    body: DecisionIn,
+    *,
+    actor: str,
+    review_intervals: Mapping[str, int],
 ) -> Approval:
     """Record the one decision: 403 for the requester, 409 unless the approval is pending."""
     approval = await get(session, approval_id, for_update=True)
@@ -138,6 +143,7 @@ async def decide(
             changes=approval.payload,
             requested_by=approval.requested_by,
             approved_by=actor,
+            intervals=review_intervals,
         )
         approval.consumed_at = utc_now()
     approval.version += 1

@@ -97,6 +97,7 @@ async def apply_override(
     changes: Mapping[str, str],
     requested_by: str,
     approved_by: str,
+    intervals: Mapping[str, int],
 ) -> Rating:
     """Put an approved override of grade, tier or class on the (row-locked) customer, as a
     history entry of its own; the next rating replaces it. 409 for an unrated customer.
@@ -115,6 +116,10 @@ async def apply_override(
     previous = partner_events.disclosed(customer)
     now = utc_now()
     result = {**base.result, **changes}
+    if result["risk_tier"] != base.risk_tier:
+        # Another tier is reviewed on that tier's timetable (REVIEW_INTERVAL_DAYS), not on the
+        # one the model set for the tier it replaces: a downgrade brings the review forward.
+        result["review_interval_days"] = intervals[result["risk_tier"]]
     rating = Rating(
         id=uuid.uuid4(),
         customer_id=customer.id,
@@ -139,6 +144,9 @@ async def apply_override(
     customer.risk_tier = rating.risk_tier
     customer.customer_class = rating.customer_class
     customer.rated_at = now
+    customer.next_review_due = next_review_due(
+        customer, interval_days=int(result["review_interval_days"])
+    )
     customer.version += 1
     customer.updated_at = now
     await session.flush()
