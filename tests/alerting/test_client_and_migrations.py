@@ -55,7 +55,7 @@ def test_migrations_downgrade_and_upgrade_again(pg_admin_url: str) -> None:
         migrations.upgrade(SCRIPT_LOCATION, url)
         migrations.downgrade(SCRIPT_LOCATION, url, "base")
         migrations.upgrade(SCRIPT_LOCATION, url)
-        assert migrations.heads(SCRIPT_LOCATION) == ("0003",)
+        assert migrations.heads(SCRIPT_LOCATION) == ("0004",)
         assert asyncpg_dsn(url).startswith("postgresql://")
     finally:
         drop_database(pg_admin_url, url)

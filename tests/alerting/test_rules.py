@@ -52,7 +52,7 @@ async def test_default_rules_of_domain_10_are_installed(api: httpx.AsyncClient) 
     assert rules["customer review overdue"]["severity"] == "info"
     assert rules["customer in a prohibited industry"]["severity"] == "critical"
     assert rules["customer follow-up overdue"]["severity"] == "info"
-    assert len(rules) == 36
+    assert len(rules) == 37
 
 
 async def test_create_read_replace_delete(api: httpx.AsyncClient) -> None:
@@ -122,7 +122,7 @@ async def test_bad_rules_name_the_field(api: httpx.AsyncClient) -> None:
         assert response.status_code == 422, (body, response.text)
         locs = [e["loc"][: len(loc)] for e in response.json()["errors"]]
         assert loc in locs, (body, response.json())
-    assert len(await all_rules(api)) == 36
+    assert len(await all_rules(api)) == 37
 
 
 @pytest.mark.parametrize(

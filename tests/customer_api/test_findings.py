@@ -99,3 +99,27 @@ async def test_bad_finding_is_422_and_unknown_customer_404(
     )
     assert missing.status_code == 404
     assert await db.fetchval("select count(*) from customer.findings") == 0
+
+
+async def _overdue_findings(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
+    response = await client.get("/v1/portfolio/signals", params={"kind": "finding_overdue"})
+    assert response.status_code == 200, response.text
+    return {s["customer_id"]: s for s in response.json()["items"]}
+
+
+async def test_a_finding_open_past_its_due_date_is_a_signal_until_resolved(
+    client: httpx.AsyncClient,
+) -> None:
+    late, due_today = await _customer(client), await _customer(client)
+    missed = await _finding(client, late, due_on=_due(-3))
+    await _finding(client, due_today, due_on=_due(0))
+    signals = await _overdue_findings(client)
+    assert set(signals) == {late}  # due today is not overdue yet
+    signal = signals[late]
+    assert (signal["source_id"], signal["value"]) == (missed["id"], 3)
+    assert signal["observed_at"] == _due(-2)  # overdue from the day after due_on
+    resolved = await client.post(
+        f"/v1/findings/{missed['id']}/events", json={"type": "resolve", "note": "原件已补交"}
+    )
+    assert resolved.status_code == 200, resolved.text
+    assert await _overdue_findings(client) == {}

@@ -45,6 +45,7 @@ class SignalKind(StrEnum):
     TIER_DOWNGRADE = "tier_downgrade"
     INDUSTRY_WATCH = "industry_watch"
     FOLLOW_UP_OVERDUE = "follow_up_overdue"
+    FINDING_OVERDUE = "finding_overdue"
 
 
 class _Result(BaseModel):
@@ -113,7 +114,8 @@ class Signal(_Result):
         description="contract_overdue, review_overdue: days overdue; adverse_event: the credit "
         "event kind; revenue_drop: revenue growth (e.g. -0.35); high_debt_ratio: the debt "
         "ratio; negative_operating_cash_flow: the operating cash flow as a money string; "
-        "industry_watch: the watch-list level; follow_up_overdue: days past follow_up_on"
+        "industry_watch: the watch-list level; follow_up_overdue: days past follow_up_on; "
+        "finding_overdue: days past the finding's due_on"
     )
     grade: str | None = Field(
         default=None, description="adverse_event of kind tax_credit_grade or external_rating"

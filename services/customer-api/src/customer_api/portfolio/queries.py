@@ -330,6 +330,13 @@ signals AS (
                || li.follow_up_on::text
     FROM latest_interaction li
     WHERE li.follow_up_on < CAST(:today AS date)
+    UNION ALL
+    -- docs/DOMAIN.md §13: a finding still open the day after its due_on.
+    SELECT f.customer_id, 'finding_overdue', f.id, f.due_on + 1,
+           (CAST(:today AS date) - f.due_on)::numeric, NULL, NULL,
+           f.severity || ' finding due ' || f.due_on::text || ': ' || left(f.description, 200)
+    FROM customer.findings f
+    WHERE f.status = 'open' AND f.due_on < CAST(:today AS date)
 )
 SELECT s.customer_id, cu.name AS customer_name, s.kind, s.source_id, s.observed_at, s.number,
        s.word, s.grade, s.detail
