@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import pytest
 
 from alerting.migrate import SCRIPT_LOCATION as ALERTING_MIGRATIONS
 from customer_api.migrate import SCRIPT_LOCATION as CUSTOMER_MIGRATIONS
+from guarantee_shared.clock import business_today
 from guarantee_shared.db import migrations
 from tests.alerting.test_delivery import AM_ALERT_KEYS, AM_KEYS
 from tests.support.auth import bearer
@@ -339,4 +341,31 @@ def test_a_customer_in_a_prohibited_industry_fires_the_default_rule_until_lifted
             headers={**ADMIN, "If-Match": '"1"'},
         )
         assert lifted.status_code == 204, lifted.text
+        until(lambda: expected not in firing_names(alerting_db), what="the alert to resolve")
+
+
+def test_a_finding_left_open_past_its_due_date_fires_the_default_rule_until_resolved(
+    book: Book, alerting_db: str, tmp_path: Path
+) -> None:
+    with running(
+        "alerting", port_env="ALERTING_PORT", env=alerting_env(alerting_db, book), tmp_path=tmp_path
+    ) as alerting:
+        assert alerting.url
+        until(lambda: cycles(alerting_db) >= 1, what="a healthy cycle")
+        due = (business_today() - timedelta(days=2)).isoformat()
+        finding = httpx.post(
+            f"{book.customer_api.url}/v1/customers/{book.customer_id}/findings",
+            json={"severity": "high", "description": "反担保登记未办", "due_on": due},
+            headers=ADMIN,
+        )
+        assert finding.status_code == 201, finding.text
+        expected = f"customer finding overdue|customer={book.customer_id}"
+        until(lambda: expected in firing_names(alerting_db), what="the finding rule to fire")
+
+        resolved = httpx.post(
+            f"{book.customer_api.url}/v1/findings/{finding.json()['id']}/events",
+            json={"type": "resolve", "note": "抵押登记已办妥"},
+            headers=ADMIN,
+        )
+        assert resolved.status_code == 200, resolved.text
         until(lambda: expected not in firing_names(alerting_db), what="the alert to resolve")
