@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
@@ -79,13 +80,14 @@ STORAGE_ERRORS = Counter(
 log = get_logger("ratelimit")
 
 
-class _Counters:
+class _Counters(ABC):
     """Counts one hit of a budget and reads its window, in this process or in Redis."""
 
+    @abstractmethod
     async def hit(self, item: RateLimitItem, *key: str) -> tuple[bool, WindowStats]:
-        raise NotImplementedError
+        """Count one hit of ``item`` for ``key``: whether it was allowed, and the window."""
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - a default: counters in memory hold nothing
         """Release connections (at the app's shutdown)."""
 
 
